@@ -1,0 +1,79 @@
+"""Binary segmenters: arrays in, boolean masks out.
+
+A pure library with no knowledge of files, configs or tables::
+
+    import algorithms
+    mask = algorithms.get("otsu")(image)          # foreground: image > threshold
+    algorithms.available("*")                      # registered names, wildcards allowed
+    algorithms.get("adaptive", block_size=51)(image)
+
+Foreground is always the bright side (``image > t``); invert dark-object
+images first (``255 - image``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import global_thresholds, local  # noqa: F401  (imports register the methods)
+from ._base import (
+    GlobalThreshold,
+    LocalThreshold,
+    Segmentation,
+    Segmenter,
+    ThresholdResult,
+)
+from ._registry import FILTERS, SEGMENTERS, Registry, UnknownNameError, register
+from .histogram import Histogram, histogram
+from .preprocess import Filter, get_filter
+
+__all__ = [
+    "FILTERS",
+    "SEGMENTERS",
+    "Filter",
+    "GlobalThreshold",
+    "Histogram",
+    "LocalThreshold",
+    "Registry",
+    "Segmentation",
+    "Segmenter",
+    "ThresholdResult",
+    "UnknownNameError",
+    "available",
+    "available_filters",
+    "get",
+    "get_class",
+    "get_filter",
+    "histogram",
+    "register",
+]
+
+
+def get(name: str, **params: Any) -> Segmenter:
+    """A segmenter instance by (case-insensitive) name, with ``params`` set.
+
+    Raises
+    ------
+    UnknownNameError
+        If no segmenter has that name; the message lists the choices and the
+        closest match.
+    """
+    return SEGMENTERS.get_class(name)(**params)
+
+
+def get_class(name: str) -> type[Segmenter]:
+    """The segmenter class registered under ``name``."""
+    return SEGMENTERS.get_class(name)
+
+
+def available(pattern: str = "*", **tags: Any) -> list[str]:
+    """Registered segmenter names matching ``pattern`` (e.g. ``"*entropy"``).
+
+    Keyword arguments filter on declared capabilities, e.g. ``kind="global"``.
+    """
+    return SEGMENTERS.available(pattern, **tags)
+
+
+def available_filters(pattern: str = "*") -> list[str]:
+    """Registered preprocessing filter names matching ``pattern``."""
+    return FILTERS.available(pattern)

@@ -1,0 +1,141 @@
+"""Intensity histograms: built once per image, shared by every global method.
+
+Rules (the same for every global method):
+
+* **8-bit** images (``uint8``): 256 bins, bin ``k`` holds the pixels of value ``k``.
+* **Other integer** images (``uint16``, ``int32``, …): one bin per integer level
+  from the image minimum to its maximum (full resolution, as Fiji's
+  Auto Threshold plugin does for 16-bit images); bin ``k`` holds value
+  ``minimum + k``.
+* **Floating-point** images: 256 bins of equal width between the minimum and the
+  maximum (fixed edges, both ends included in the outer bins).
+
+A threshold is a *bin index* ``t``: the background is bins ``0..t``, the
+foreground bins ``t+1..`` — foreground is ``image > t`` for 8-bit images.
+:meth:`Histogram.value` turns the bin into the intensity to compare with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import check_image, check_mask
+
+try:  # OpenCV's histogram is ~5-10x faster than np.bincount for 8-bit data.
+    import cv2
+except ImportError:  # pragma: no cover - OpenCV is a core dependency
+    cv2 = None
+
+__all__ = ["Histogram", "histogram"]
+
+# cv2.calcHist accumulates in float32, exact only up to 2**24 per bin: feed it
+# chunks smaller than that and add the chunks' counts as integers.
+_CALCHIST_CHUNK = 1 << 23
+FLOAT_BINS = 256
+
+
+@dataclass(frozen=True, eq=False)
+class Histogram:
+    """Integer counts and the mapping from bins back to intensities.
+
+    Attributes
+    ----------
+    counts : ndarray of int64
+        Pixel counts per bin.
+    offset : float
+        Intensity of bin 0 (its lower edge for float images).
+    width : float
+        Intensity step between bins (1 for integer images).
+    integer : bool
+        True when each bin is one integer level.
+    """
+
+    counts: np.ndarray
+    offset: float = 0.0
+    width: float = 1.0
+    integer: bool = True
+
+    def value(self, t: int) -> float:
+        """Intensity threshold ``v`` such that ``image > v`` ⇔ bin of pixel > ``t``."""
+        if self.integer:
+            return float(self.offset + t)
+        # Bin t ends just below offset + (t+1)*width; values equal to that edge
+        # belong to bin t+1, so compare against the largest float below it.
+        edge = self.offset + (t + 1) * self.width
+        return float(np.nextafter(edge, -np.inf))
+
+    def __add__(self, other: Histogram) -> Histogram:
+        """Sum of two histograms with the same bins (e.g. of two tiles)."""
+        if not isinstance(other, Histogram):
+            return NotImplemented
+        if (
+            self.counts.shape != other.counts.shape
+            or self.offset != other.offset
+            or self.width != other.width
+            or self.integer != other.integer
+        ):
+            msg = "Only histograms with identical bins can be added."
+            raise ValueError(msg)
+        return Histogram(self.counts + other.counts, self.offset, self.width, self.integer)
+
+
+def _hist_uint8(image: np.ndarray, fov: np.ndarray | None) -> np.ndarray:
+    if cv2 is None:  # pragma: no cover
+        values = image if fov is None else image[fov]
+        return np.bincount(values.ravel(), minlength=256).astype(np.int64)
+    image = np.ascontiguousarray(image)
+    flat = image.reshape(-1)
+    flat_fov = None if fov is None else np.ascontiguousarray(fov).reshape(-1).view(np.uint8)
+    counts = np.zeros(256, dtype=np.int64)
+    for start in range(0, flat.size, _CALCHIST_CHUNK):
+        chunk = flat[start : start + _CALCHIST_CHUNK]
+        mask = None if flat_fov is None else flat_fov[start : start + _CALCHIST_CHUNK]
+        part = cv2.calcHist([chunk], [0], mask, [256], [0, 256])
+        counts += part.ravel().astype(np.int64)
+    return counts
+
+
+def histogram(image: np.ndarray, fov: np.ndarray | None = None) -> Histogram:
+    """Histogram of ``image``, restricted to the field of view ``fov`` if given.
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        Integer or floating-point intensities.
+    fov : ndarray of bool, optional
+        Field of view: only pixels where it is True are counted.
+
+    Returns
+    -------
+    Histogram
+        Counts and bin mapping, following the module's rules.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = histogram(np.array([[0, 1], [1, 255]], dtype=np.uint8))
+    >>> h.counts[:2].tolist(), int(h.counts[255])
+    ([1, 2], 1)
+    """
+    image = check_image(image)
+    if fov is not None:
+        fov = check_mask(fov, image.shape, name="field of view")
+    if image.dtype == np.uint8:
+        return Histogram(_hist_uint8(image, fov))
+    values = image if fov is None else image[fov]
+    if values.size == 0:
+        msg = "The field of view holds no pixel; nothing to build a histogram from."
+        raise ValueError(msg)
+    lo, hi = values.min(), values.max()
+    if np.issubdtype(image.dtype, np.integer):
+        shifted = (values.astype(np.int64) - int(lo)).ravel()
+        counts = np.bincount(shifted, minlength=int(hi) - int(lo) + 1).astype(np.int64)
+        return Histogram(counts, offset=float(lo))
+    lo, hi = float(lo), float(hi)
+    width = (hi - lo) / FLOAT_BINS if hi > lo else 1.0
+    index = np.floor((values.astype(np.float64) - lo) / width).astype(np.int64)
+    np.clip(index, 0, FLOAT_BINS - 1, out=index)
+    counts = np.bincount(index.ravel(), minlength=FLOAT_BINS).astype(np.int64)
+    return Histogram(counts, offset=lo, width=width, integer=False)

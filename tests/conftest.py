@@ -1,0 +1,32 @@
+"""Shared fixtures: the built-in KESM sample and small synthetic images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bench
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def kesm() -> bench.Sample:
+    return next(iter(bench.builtin_sample()))
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def blobs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A 64×80 uint8 image of bright squares on noise, and its truth."""
+    truth = np.zeros((64, 80), dtype=bool)
+    truth[10:25, 12:30] = True
+    truth[40:58, 50:75] = True
+    image = np.where(truth, 170, 60).astype(np.int16) + rng.integers(-25, 26, truth.shape)
+    return image.clip(0, 255).astype(np.uint8), truth
