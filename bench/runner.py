@@ -181,9 +181,12 @@ def evaluate(
     dataset_name = dataset or getattr(data, "name", None) or "arrays"
     rows: list[dict[str, Any]] = []
     for sample in _as_samples(data, truth, fov, polarity):
-        image = invert(sample.image) if sample.polarity == "dark" else sample.image
+        image, t_invert = sample.image, 0.0
+        if sample.polarity == "dark":
+            image, t_invert = _timed(1, invert, sample.image)
         for filt in filter_list:
             filtered, t_pre = _timed(1, filt, image)
+            t_pre += t_invert  # polarity + filter: everything before the segmenter
             hist, t_hist = None, 0.0
             if any(isinstance(s, GlobalThreshold) for s in segmenters):
                 hist, t_hist = _timed(repeat, histogram, filtered, sample.fov)
