@@ -10,6 +10,17 @@ import pytest
 import bench
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/benchmarks is a benchmark, deselected by default.
+
+    Run them on purpose: ``pytest tests/benchmarks -m benchmark --benchmark-enable``.
+    """
+    for item in items:
+        if BENCHMARKS in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.benchmark)
 
 
 @pytest.fixture(scope="session")
