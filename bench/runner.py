@@ -46,41 +46,31 @@ class Result:
     row: dict[str, Any]
 
 
-def _split_spec(spec: Mapping[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
-    params = dict(spec)
-    name = params.pop("name", None)
-    if not isinstance(name, str):
-        msg = f"A {kind} config needs a 'name' key; got {dict(spec)!r}."
-        raise ValueError(msg)
-    return name, params
+def _build(spec: Any, base: type, factory: Callable[..., Any], kind: str) -> Any:
+    """An instance of ``base`` from an instance, a name, or ``{"name": ..., **params}``."""
+    if isinstance(spec, base):
+        return spec
+    if isinstance(spec, str):
+        return factory(spec)
+    if isinstance(spec, Mapping):
+        params = dict(spec)
+        name = params.pop("name", None)
+        if not isinstance(name, str):
+            msg = f"A {kind} config needs a 'name' key; got {dict(spec)!r}."
+            raise ValueError(msg)
+        return factory(name, **params)
+    msg = f"A {kind} must be a name, a mapping with 'name', or a {base.__name__}; got {spec!r}."
+    raise TypeError(msg)
 
 
 def as_segmenter(spec: MethodSpec) -> Segmenter:
     """A segmenter from a name, a ``{"name": ..., **params}`` mapping or an instance."""
-    if isinstance(spec, Segmenter):
-        return spec
-    if isinstance(spec, str):
-        return algorithms.get(spec)
-    if isinstance(spec, Mapping):
-        name, params = _split_spec(spec, "method")
-        return algorithms.get(name, **params)
-    msg = f"A method must be a name, a mapping with 'name', or a Segmenter; got {spec!r}."
-    raise TypeError(msg)
+    return _build(spec, Segmenter, algorithms.get, "method")
 
 
 def as_filter(spec: FilterSpec) -> Filter:
     """A filter from a name, a ``{"name": ..., **params}`` mapping, an instance or None."""
-    if spec is None:
-        return algorithms.get_filter("none")
-    if isinstance(spec, Filter):
-        return spec
-    if isinstance(spec, str):
-        return algorithms.get_filter(spec)
-    if isinstance(spec, Mapping):
-        name, params = _split_spec(spec, "filter")
-        return algorithms.get_filter(name, **params)
-    msg = f"A filter must be a name, a mapping with 'name', a Filter or None; got {spec!r}."
-    raise TypeError(msg)
+    return _build("none" if spec is None else spec, Filter, algorithms.get_filter, "filter")
 
 
 def _label(name: str, params: Mapping[str, Any]) -> str:
