@@ -10,7 +10,7 @@ import tifffile
 from PIL import Image
 
 import bench
-from bench.datasets import FolderDataset, from_config, resolve_root, split_of
+from bench.datasets import DatasetWarning, FolderDataset, from_config, resolve_root, split_of
 from bench.datasets.configs import REPO_ROOT
 
 
@@ -69,7 +69,9 @@ def test_instance_masks_are_read_as_their_union(tmp_path: Path) -> None:
     )
     (sample,) = dataset
     np.testing.assert_array_equal(sample.truth, np.any(objects, axis=0))
+    before = dataset.content_hash()
     _save(tmp_path / "x1/masks/m9.png", np.zeros((5, 6), np.uint8))
+    assert dataset.subset().content_hash() != before  # every object's file is covered
     with pytest.raises(ValueError, match=r"Instance masks differ in size: .*m0\.png is 6×6 .*m9"):
         list(dataset.subset())
 
@@ -125,8 +127,17 @@ def test_multi_page_tiff_gives_one_sample_per_page(tmp_path: Path, blobs) -> Non
     table = bench.evaluate(dataset, ["otsu"], [None])
     assert (table["mcc"] > 0.9).all()
     _save(tmp_path / "labels.tif", np.stack([truth, truth]).astype(np.uint8) * 255)
-    with pytest.raises(ValueError, match=r"vol\.tif has 3 pages but its mask .*labels\.tif has 2"):
+    with pytest.raises(
+        ValueError, match=r"vol\.tif has 3 page\(s\) but its mask .*labels\.tif has 2"
+    ):
         dataset.subset().pairs()
+    _save(tmp_path / "one.png", image)  # a single image with a stack for its mask
+    single = FolderDataset("v", tmp_path, tmp_path, "one.png", "labels.tif")
+    with (
+        pytest.warns(DatasetWarning, match="vol.tif"),  # in the folder, not in the patterns
+        pytest.raises(ValueError, match=r"one\.png has 1 page\(s\) but its mask"),
+    ):
+        single.pairs()
 
 
 def test_split_is_seeded_and_recorded(folder: Path) -> None:

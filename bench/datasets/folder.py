@@ -15,7 +15,14 @@ import numpy as np
 from .fingerprint import content_hash
 from .pairing import index
 from .polarity import POLARITY_RULES, resolve_polarity
-from .readers import GREY_RULES, MULTI_PAGE, page_count, read_image, read_instances, value_mask
+from .readers import (
+    GREY_RULES,
+    instance_files,
+    page_count,
+    read_image,
+    read_instances,
+    value_mask,
+)
 from .sample import Sample
 from .splits import SPLITS, split_of
 
@@ -207,28 +214,30 @@ class FolderDataset:
             )
 
     def _pages(self, entry: Entry) -> list[Entry]:
-        """One entry per page of a multi-page image (a TIFF stack, an animated GIF)."""
-        if entry.image.suffix.lower() not in MULTI_PAGE:
-            return [entry]
-        pages = page_count(entry.image)
-        if pages == 1:
-            return [entry]
-        if self.instance_masks:
+        """One entry per page of a multi-page image (a TIFF stack, an animated GIF).
+
+        The mask must have as many pages as the image; a field of view, as
+        many or one (then shared by every page).
+        """
+        pages = page_count(entry.image)  # 1 without opening single-image formats
+        if pages > 1 and self.instance_masks:
             msg = (
                 f"Dataset {self.name!r}: {entry.image} has {pages} pages; per-object mask "
                 "folders are only supported for single-page images."
             )
             raise ValueError(msg)
-        for role, path, allowed in (
-            ("mask", entry.mask, {pages}),
-            ("field of view", entry.fov, {1, pages}),
-        ):
-            if path is not None and page_count(path) not in allowed:
+        checks = [("field of view", entry.fov, {1, pages})]
+        if not self.instance_masks:
+            checks.append(("mask", entry.mask, {pages}))
+        for role, path, allowed in checks:
+            if path is not None and (found := page_count(path)) not in allowed:
                 msg = (
-                    f"Dataset {self.name!r}: image {entry.image} has {pages} pages but its "
-                    f"{role} {path} has {page_count(path)}; they must match."
+                    f"Dataset {self.name!r}: image {entry.image} has {pages} page(s) but its "
+                    f"{role} {path} has {found}; they must match."
                 )
                 raise ValueError(msg)
+        if pages == 1:
+            return [entry]
         return [entry._replace(id=f"{entry.id}[{k}]", page=k) for k in range(pages)]
 
     @property
@@ -287,14 +296,16 @@ class FolderDataset:
     @cached_property
     def _content_hash(self) -> str:
         files: list[tuple[str, Path]] = []
-        roles = (("images", Path(self.images)), ("masks", Path(self.masks)))
-        for entry in self._listing[0]:
-            for (role, folder), path in zip(roles, (entry.image, entry.mask), strict=True):
-                inner = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
-                for file in inner or [path]:
-                    files.append((f"{role}/{file.relative_to(folder).as_posix()}", file))
+
+        def add(role: str, folder: Path | None, path: Path) -> None:
+            files.append((f"{role}/{path.relative_to(Path(folder)).as_posix()}", path))
+
+        for entry in self._listing[0]:  # a stack's pages share one file: named once
+            add("images", self.images, entry.image)
+            for mask in instance_files(entry.mask) if self.instance_masks else [entry.mask]:
+                add("masks", self.masks, mask)
             if entry.fov is not None:
-                files.append((f"fov/{entry.fov.relative_to(Path(self.fov)).as_posix()}", entry.fov))
+                add("fov", self.fov, entry.fov)
         return content_hash(files)
 
     def load(self, entry: Entry) -> Sample:

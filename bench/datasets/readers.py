@@ -36,6 +36,7 @@ import numpy as np
 
 __all__ = [
     "GREY_RULES",
+    "instance_files",
     "page_count",
     "read_image",
     "read_instances",
@@ -53,8 +54,6 @@ conversions", and Pillow's and OpenCV's grey conversion."""
 _LUMA = np.array([0.299, 0.587, 0.114])
 _TIFF = (".tif", ".tiff")
 _OPENCV = (".png", ".ppm", ".pgm", ".pbm", ".pnm")
-MULTI_PAGE = (*_TIFF, ".gif")
-"""Suffixes of the formats whose files may hold several pages."""
 
 
 def to_grey(array: np.ndarray, rule: str = "mean") -> np.ndarray:
@@ -189,6 +188,15 @@ def read_truth(path: str | Path, truth_value: int | str = 255, *, page: int = 0)
     return value_mask(read_image(path, page=page), truth_value, f"Ground truth {path}")
 
 
+def instance_files(folder: str | Path) -> list[Path]:
+    """The per-object mask files of an instance-mask folder: every visible file in it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        msg = f"Instance-mask folder not found: {folder}"
+        raise FileNotFoundError(msg)
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
 def read_instances(folder: str | Path, truth_value: int | str = "nonzero") -> np.ndarray:
     """The union of a folder of per-object masks (one file per object).
 
@@ -202,11 +210,7 @@ def read_instances(folder: str | Path, truth_value: int | str = "nonzero") -> np
     ValueError
         If two masks differ in size (both are named).
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        msg = f"Instance-mask folder not found: {folder}"
-        raise FileNotFoundError(msg)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = instance_files(folder)
     if not files:
         msg = (
             f"Instance-mask folder {folder} holds no file; an image without objects still "
