@@ -10,8 +10,14 @@ import tifffile
 from PIL import Image
 
 import bench
-from bench.datasets import DatasetWarning, FolderDataset, from_config, resolve_root, split_of
-from bench.datasets.configs import REPO_ROOT
+from bench.datasets import (
+    REPO_ROOT,
+    DatasetWarning,
+    FolderDataset,
+    from_config,
+    resolve_path,
+    split_of,
+)
 
 
 def _save(path: Path, array: np.ndarray) -> Path:
@@ -199,13 +205,17 @@ def test_content_hash_ignores_where_the_dataset_lives(folder: Path, tmp_path_fac
 
 def test_from_config_resolves_relative_roots(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert resolve_root(None) == bench.datasets.builtin_root()
-    assert resolve_root(str(tmp_path)) == tmp_path
+    assert from_config({"name": "k"}).images == bench.datasets.builtin_root() / "images"
+    assert resolve_path(tmp_path / "x") == tmp_path / "x"
     (tmp_path / "here").mkdir()
-    assert resolve_root("here") == Path("here")  # found from the current directory
-    assert resolve_root("bench") == REPO_ROOT / "bench"  # found from the repository
-    with pytest.raises(FileNotFoundError, match=r"root folder 'nowhere' not found, neither in"):
-        from_config({"name": "x", "root": "nowhere"})
+    assert resolve_path("here") == Path("here")  # found from the current directory
+    assert resolve_path("bench") == REPO_ROOT / "bench"  # found from the repository
+    assert from_config({"name": "b", "root": "bench", "images": "datasets"}).images == (
+        REPO_ROOT / "bench/datasets"
+    )
+    nowhere = from_config({"name": "x", "root": "nowhere"})  # reported when listed
+    with pytest.raises(FileNotFoundError, match=r"image folder not found: nowhere/images \(a rel"):
+        nowhere.pairs()
     with pytest.raises(ValueError, match=r"Unknown dataset setting 'trut_value'.*'truth_value'"):
         from_config({"name": "x", "trut_value": 0})
     with pytest.raises(ValueError, match=r"needs dataset\.images=DIR"):

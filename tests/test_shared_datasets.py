@@ -55,7 +55,7 @@ def test_dibco_colour_pages_become_grey(option: str, monkeypatch: pytest.MonkeyP
     dataset = _dataset(option, monkeypatch)
     colour = [e for e in dataset.pairs() if Image.open(e.image).mode == "RGB"]
     assert len(colour) == 4  # and 6 grey pages, as the data README says
-    sample = dataset.load(colour[0])
+    sample = dataset.load(*colour[0])
     rgb = np.asarray(Image.open(colour[0].image)).astype(float)
     np.testing.assert_array_equal(sample.image, np.floor(rgb.sum(-1) / 3 + 0.5))
 

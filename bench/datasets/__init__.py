@@ -15,6 +15,7 @@ module             what it holds
 ``splits``         :func:`split_of`: the seeded train/test split
 ``fingerprint``    the content hash written in each result row
 ``configs``        :func:`from_config` (``conf/dataset/*.yaml``), the built-in sample
+``paths``          where a relative folder is looked for
 =================  ===========================================================
 
 Examples
@@ -28,10 +29,11 @@ Any folder of images with masks of the same names:
 
 from __future__ import annotations
 
-from .configs import REPO_ROOT, builtin_root, builtin_sample, from_config, resolve_root
+from .configs import builtin_root, builtin_sample, from_config
 from .fingerprint import content_hash
 from .folder import UNPAIRED_RULES, DatasetWarning, Entry, FolderDataset
 from .pairing import pattern_regex
+from .paths import REPO_ROOT, resolve_path
 from .polarity import POLARITY_RULES, decide_polarity, resolve_polarity
 from .readers import (
     GREY_RULES,
@@ -67,8 +69,8 @@ __all__ = [
     "read_image",
     "read_instances",
     "read_truth",
+    "resolve_path",
     "resolve_polarity",
-    "resolve_root",
     "split_counts",
     "split_of",
     "to_grey",

@@ -1,13 +1,15 @@
 """Datasets from config nodes (``conf/dataset/*.yaml``), and the bundled sample.
 
-Where a dataset's ``root`` is looked for:
+A config's ``images``, ``masks`` and ``fov`` folders are taken relative to
+its ``root``:
 
-* ``null`` (or empty): the KESM tile bundled inside the package;
-* an absolute path (``~`` expanded): as is;
-* a relative path: from the current directory if it exists there, else
-  from the repository (the folder that holds ``bench/``), so that the
-  default ``../shared/data/...`` works whatever the current directory.
-  When neither exists the error names both places.
+* ``root: null`` (or empty): the KESM tile bundled inside the package;
+* otherwise ``root/images`` …, absolute as is, relative looked for from the
+  current directory and then from the repository
+  (:func:`~bench.datasets.paths.resolve_path`), so that the default
+  ``../shared/data/...`` works whatever the current directory. A folder
+  found in neither place is reported when the dataset is first listed
+  (``pairs()``, or the run), naming both places.
 
 The named datasets take their root from ``$SEGBENCH_DATA`` (default
 ``../shared/data``): set it once to use a copy of the data elsewhere, or
@@ -24,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from .folder import FolderDataset
+from .paths import resolve_path
 
-__all__ = ["REPO_ROOT", "builtin_root", "builtin_sample", "from_config", "resolve_root"]
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-"""The folder holding ``bench/`` (the repository, for a source checkout)."""
+__all__ = ["builtin_root", "builtin_sample", "from_config"]
 
 
 def builtin_root() -> Path:
@@ -50,32 +50,15 @@ def builtin_sample() -> FolderDataset:
     )
 
 
-def resolve_root(root: str | Path | None) -> Path:
-    """Where a config's ``root`` points (see the module doc for the rule)."""
-    if root is None or str(root) == "":
-        return builtin_root()
-    path = Path(root).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    from_repo = REPO_ROOT / path
-    return from_repo if from_repo.exists() else path
-
-
-def _folder(root: Path, sub: str | None, role: str, name: str, given: Any) -> Path | None:
+def _folder(root: str | None, sub: str | None, role: str, name: str) -> Path | None:
     if sub is None or sub == "???":
         if role == "fov":
             return None  # no field of view: the whole image counts
         msg = f"Dataset {name!r} needs dataset.{role}=DIR (the folder of its {role})."
         raise ValueError(msg)
-    path = root / Path(sub).expanduser()
-    if not root.exists() and not root.is_absolute():
-        msg = (
-            f"Dataset {name!r}: root folder {given!r} not found, neither in {Path.cwd()} nor "
-            f"in {REPO_ROOT}. Set dataset.root=DIR (or SEGBENCH_DATA=DIR for the named "
-            "datasets)."
-        )
-        raise FileNotFoundError(msg)
-    return path
+    if root is None or str(root) == "":
+        return builtin_root() / sub
+    return resolve_path(Path(root).expanduser() / Path(sub).expanduser())
 
 
 def from_config(config: Mapping[str, Any]) -> FolderDataset:
@@ -99,10 +82,8 @@ def from_config(config: Mapping[str, Any]) -> FolderDataset:
     if name in (None, "???"):
         msg = "A dataset config needs a 'name'."
         raise ValueError(msg)
-    given = values.pop("root")
-    root = resolve_root(given)
+    root = values.pop("root")
     folders = {
-        role: _folder(root, values.pop(role), role, name, given)
-        for role in ("images", "masks", "fov")
+        role: _folder(root, values.pop(role), role, name) for role in ("images", "masks", "fov")
     }
     return FolderDataset(name=name, **folders, **values)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .fingerprint import content_hash
 from .pairing import index
+from .paths import not_found_hint
 from .polarity import POLARITY_RULES, resolve_polarity
 from .readers import (
     GREY_RULES,
@@ -151,7 +152,7 @@ class FolderDataset:
         for role, folder in (("image", images_dir), ("mask", masks_dir), ("fov", self.fov)):
             if folder is not None and not Path(folder).is_dir():
                 msg = f"Dataset {self.name!r}: {role} folder not found: {folder}"
-                raise FileNotFoundError(msg)
+                raise FileNotFoundError(msg + not_found_hint(folder) + ".")
         masks, missed_masks = index(masks_dir, self.mask_pattern, directories=self.instance_masks)
         fovs: dict[str, Path] = {}
         claimed = set(masks.values())
@@ -282,7 +283,7 @@ class FolderDataset:
 
     def __iter__(self) -> Iterator[Sample]:
         for entry in self.pairs():
-            yield self.load(entry)
+            yield self.load(*entry)
 
     # -- reading -------------------------------------------------------------
 
@@ -308,8 +309,11 @@ class FolderDataset:
                 add("fov", self.fov, entry.fov)
         return content_hash(files)
 
-    def load(self, entry: Entry) -> Sample:
-        """Read one entry: image, truth, field of view; decide its polarity."""
+    def load(
+        self, sample_id: str, image: Path, mask: Path, fov: Path | None = None, page: int = 0
+    ) -> Sample:
+        """Read one entry of :meth:`pairs` (``dataset.load(*entry)``); decide its polarity."""
+        entry = Entry(sample_id, Path(image), Path(mask), None if fov is None else Path(fov), page)
         image = read_image(entry.image, page=entry.page, grey=self.grey)
         if self.instance_masks:
             truth = read_instances(entry.mask, self.truth_value)
