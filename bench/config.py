@@ -34,16 +34,27 @@ class ConfigError(ValueError):
 
 @dataclass
 class DatasetConfig:
-    """Where the images and masks are, and how to read them."""
+    """Where the images and masks are, and how to read them (see ``bench.datasets``)."""
 
     name: str = MISSING
     root: str | None = None  # None: the sample bundled with the package
-    images: str = "images"
-    masks: str = "masks"
-    image_pattern: str = "{id}.png"
+    images: str | None = "images"  # folders, relative to root (or absolute); required
+    masks: str | None = "masks"
+    image_pattern: str = "{id}.png"  # pairing: {id} is the shared part, * any characters
     mask_pattern: str = "{id}.png"
     truth_value: Any = 255  # an integer, or "nonzero"
-    polarity: str = "bright"  # "bright" or "dark" objects
+    polarity: str = "bright"  # "bright", "dark" objects, or "auto" (decided per image)
+    grey: str = "mean"  # colour to grey: "mean" (ImageJ) or "luminance" (BT.601)
+    instance_masks: bool = False  # mask_pattern names a folder of per-object masks
+    fov: str | None = None  # folder of field-of-view masks; None: the whole image
+    fov_pattern: str = "{id}.png"
+    fov_value: Any = 255  # the value inside the field of view, or "nonzero"
+    fov_for_threshold: bool = True  # global thresholds estimated inside the field of view
+    unpaired: str = "error"  # files without a partner: "error", or "skip" (with a warning)
+    split: str = "all"  # "all", "train" or "test" (seeded hash of each sample id)
+    test_fraction: float = 0.25
+    seed: int = 0
+    limit: int | None = None  # at most N samples (after the split)
 
 
 @dataclass

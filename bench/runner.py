@@ -19,7 +19,7 @@ import pandas as pd
 import algorithms
 from algorithms import Filter, GlobalThreshold, Segmentation, Segmenter, histogram
 
-from .datasets import Sample, invert
+from .datasets import Sample, invert, resolve_polarity
 from .metrics import METRICS, confusion_counts, scores
 
 __all__ = ["COLUMNS", "Result", "as_filter", "as_segmenter", "evaluate"]
@@ -28,7 +28,8 @@ MethodSpec = str | Mapping[str, Any] | Segmenter
 FilterSpec = str | Mapping[str, Any] | Filter | None
 
 COLUMNS = [
-    "dataset", "image", "algo", "filter", "config", "threshold", "found", "polarity",
+    "dataset", "dataset_hash", "image", "split",
+    "algo", "filter", "config", "threshold", "found", "polarity",
     "height", "width", "tp", "fp", "fn", "tn", *METRICS,
     "t_preprocess_s", "t_segment_s", "t_metrics_s", "repeat",
 ]  # fmt: skip
@@ -94,7 +95,7 @@ def _as_samples(
                 f"truth must be a boolean array; got dtype {truth.dtype}. Compare it with a value."
             )
             raise ValueError(msg)
-        return [Sample("image", data, truth, fov, polarity)]
+        return [Sample("image", data, truth, fov, resolve_polarity(polarity, data, fov))]
     return data
 
 
@@ -133,8 +134,9 @@ def evaluate(
         Segmenter names, ``{"name": ..., **params}`` mappings or instances.
     filters : iterable
         Preprocessing filters, likewise; ``None`` or ``"none"`` for no filter.
-    polarity : {"bright", "dark"}
-        For an image array: "dark" objects are inverted before segmenting.
+    polarity : {"bright", "dark", "auto"}
+        For an image array: "dark" objects are inverted before segmenting;
+        "auto" decides from the image (``bench.datasets.decide_polarity``).
     dataset : str, optional
         Name written in the ``dataset`` column; by default the dataset's
         ``name`` attribute, or "arrays".
@@ -169,6 +171,8 @@ def evaluate(
         item.halo()
 
     dataset_name = dataset or getattr(data, "name", None) or "arrays"
+    hash_files = getattr(data, "content_hash", None)
+    dataset_hash = hash_files() if callable(hash_files) else None
     rows: list[dict[str, Any]] = []
     for sample in _as_samples(data, truth, fov, polarity):
         image, t_invert = sample.image, 0.0
@@ -179,9 +183,11 @@ def evaluate(
             t_pre += t_invert  # polarity + filter: everything before the segmenter
             hist, t_hist = None, 0.0
             if any(isinstance(s, GlobalThreshold) for s in segmenters):
-                hist, t_hist = _timed(repeat, histogram, filtered, sample.fov)
+                hist, t_hist = _timed(repeat, histogram, filtered, sample.threshold_fov)
             for seg in segmenters:
-                result, t_seg = _timed(repeat, seg.segment, filtered, fov=sample.fov, hist=hist)
+                result, t_seg = _timed(
+                    repeat, seg.segment, filtered, fov=sample.threshold_fov, hist=hist
+                )
                 if isinstance(seg, GlobalThreshold):
                     t_seg += t_hist  # the histogram is shared, but part of each method's cost
                 counts, t_metrics = _timed(
@@ -192,7 +198,9 @@ def evaluate(
                 config = f"{_label(seg.name, algo_params)} | {_label(filt.name, filter_params)}"
                 row: dict[str, Any] = {
                     "dataset": dataset_name,
+                    "dataset_hash": dataset_hash,
                     "image": sample.id,
+                    "split": sample.split,
                     "algo": seg.name,
                     "filter": filt.name,
                     "config": config,

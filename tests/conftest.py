@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,10 @@ import pytest
 
 import bench
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# ../shared/data from the repository, or $SEGBENCH_DATA (as the dataset configs read it).
+SHARED_DATA = Path(
+    os.environ.get("SEGBENCH_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 
 
