@@ -63,6 +63,20 @@ def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _labels(texts: Sequence[str], width: int) -> dict[str, str]:
+    """Short labels that stay distinct: a text whose shortening collides keeps its full form.
+
+    Configs often differ only at the end ("adaptive(block_size=51, …) | median(size=3)"):
+    cut the method part, keep the preprocessing, and never merge two configs into one label.
+    """
+    short = {}
+    for text in texts:
+        method, sep, rest = text.partition(" | ")
+        short[text] = _short(method, max(width - len(rest) - 3, 12)) + sep + rest
+    counts = pd.Series(list(short.values())).value_counts()
+    return {t: (t if counts[s] > 1 else s) for t, s in short.items()}
+
+
 def heatmap(board: pd.DataFrame, metric: str) -> Figure:
     """Mean per-image score of every method (rows) under every preprocessing (columns)."""
     ranked = board[~board["reference"]]
@@ -71,7 +85,7 @@ def heatmap(board: pd.DataFrame, metric: str) -> Figure:
     )
     table = table.loc[table.max(axis=1).sort_values(ascending=False).index]
     table = table[sorted(table.columns, key=lambda c: (c not in ("", "none"), natural_key(c)))]
-    table.index = [_short(m, 40) for m in table.index]
+    table.index = list(_labels(list(table.index), 40).values())
     table.columns = [c or "none" for c in table.columns]
     rows, cols = table.shape
     fig, ax = plt.subplots(figsize=(2.5 + 1.1 * cols, 1.2 + 0.32 * rows))
@@ -134,7 +148,9 @@ def pareto(board: pd.DataFrame, metric: str) -> Figure:
     order = np.argsort(runtime[front])
     ax.step(runtime[front][order], score[front][order], where="post", color="#D55E00", lw=1)
     for x, y, name in zip(runtime[front], score[front], ranked["config"][front], strict=True):
-        ax.annotate(_short(name, 36), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7)
+        ax.annotate(
+            _labels([name], 40)[name], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7
+        )
     for _, row in board[board["reference"]].iterrows():
         ax.axhline(row["macro"], color="#009E73", ls="--", lw=1, label=row["config"])
     ax.set_xscale("log")
@@ -152,7 +168,7 @@ def distributions(
     """Per-image scores of the leading configs: box (quartiles) and one point per image."""
     order = board["config"].tolist()[:max_configs]
     data = table[table["config"].isin(order)].assign(score=lambda t: t[metric].astype(float))
-    labels = {c: _short(c, 52) for c in order}
+    labels = _labels(order, 52)
     data = data.assign(label=data["config"].map(labels))
     fig, ax = plt.subplots(figsize=(9, 1.0 + 0.34 * len(order)))
     with warnings.catch_warnings():
