@@ -25,6 +25,8 @@ from omegaconf.errors import OmegaConfBaseException
 import algorithms
 from algorithms import FILTERS, SEGMENTERS
 
+from .metrics import METRICS
+
 __all__ = ["BenchConfig", "ConfigError", "DatasetConfig", "schema_for", "validate"]
 
 
@@ -55,6 +57,8 @@ class DatasetConfig:
     test_fraction: float = 0.25
     seed: int = 0
     limit: int | None = None  # at most N samples (after the split)
+    second_observer: str | None = None  # folder of a second annotation (bench.second_observer)
+    second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
 
 
 @dataclass
@@ -66,6 +70,16 @@ class OutputConfig:
 
 
 @dataclass
+class ReportConfig:
+    """The report written at the end of a ``-m`` sweep (see ``bench.report``)."""
+
+    enabled: bool = True
+    metric: str = "mcc"
+    resamples: int = 2000
+    seed: int = 0
+
+
+@dataclass
 class BenchConfig:
     """The whole run: ``python -m bench algo=li filter.size=5 repeat=5``."""
 
@@ -73,6 +87,7 @@ class BenchConfig:
     filter: Any = MISSING
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     repeat: int = 1
 
 
@@ -133,6 +148,10 @@ def validate(cfg: DictConfig) -> dict[str, dict[str, Any]]:
     fails here, before any image is read.
     """
     checked = {group: _check_group(cfg, group) for group in ("algo", "filter")}
+    metric = OmegaConf.select(cfg, "report.metric", default="mcc")
+    if metric not in METRICS:
+        msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."
+        raise ConfigError(msg)
     params = dict(checked["algo"])
     algorithms.get(params.pop("name"), **params).halo()
     params = dict(checked["filter"])

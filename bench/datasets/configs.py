@@ -83,6 +83,9 @@ def from_config(config: Mapping[str, Any]) -> FolderDataset:
         msg = "A dataset config needs a 'name'."
         raise ValueError(msg)
     root = values.pop("root")
+    # A second annotation is the report's business (bench.second_observer), not the loader's.
+    values.pop("second_observer", None)
+    values.pop("second_observer_pattern", None)
     folders = {
         role: _folder(root, values.pop(role), role, name) for role in ("images", "masks", "fov")
     }
