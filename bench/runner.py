@@ -20,9 +20,9 @@ import algorithms
 from algorithms import Filter, GlobalThreshold, Segmentation, Segmenter, histogram
 
 from .datasets import Sample, invert
-from .metrics import METRICS, confusion_counts, scores
+from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 
-__all__ = ["COLUMNS", "Result", "as_filter", "as_segmenter", "evaluate"]
+__all__ = ["COLUMNS", "Result", "as_filter", "as_segmenter", "evaluate", "result_row"]
 
 MethodSpec = str | Mapping[str, Any] | Segmenter
 FilterSpec = str | Mapping[str, Any] | Filter | None
@@ -121,6 +121,42 @@ def _timed(
     return result, statistics.median(times)
 
 
+def result_row(
+    dataset_name: str,
+    sample: Sample,
+    seg: Segmenter,
+    filt: Filter,
+    threshold: float | None,
+    found: bool,
+    counts: ConfusionCounts,
+    shape: tuple[int, ...],
+    timings: Mapping[str, float],
+    repeat: int,
+) -> dict[str, Any]:
+    """One row of the results table (:data:`COLUMNS`, then the parameters)."""
+    algo_params = seg.get_params()
+    filter_params = filt.get_params()
+    config = f"{_label(seg.name, algo_params)} | {_label(filt.name, filter_params)}"
+    return {
+        "dataset": dataset_name,
+        "image": sample.id,
+        "algo": seg.name,
+        "filter": filt.name,
+        "config": config,
+        "threshold": np.nan if threshold is None else float(threshold),
+        "found": found,
+        "polarity": sample.polarity,
+        "height": shape[-2],
+        "width": shape[-1],
+        **counts.as_dict(),
+        **scores(counts),
+        **timings,
+        "repeat": repeat,
+        **{f"algo_{k}": v for k, v in algo_params.items()},
+        **{f"filter_{k}": v for k, v in filter_params.items()},
+    }
+
+
 def evaluate(
     data: Any,
     methods: Iterable[MethodSpec] = ("otsu",),
@@ -194,29 +230,12 @@ def evaluate(
                 counts, t_metrics = _timed(
                     1, confusion_counts, sample.truth, result.mask, sample.fov
                 )
-                algo_params = seg.get_params()
-                filter_params = filt.get_params()
-                config = f"{_label(seg.name, algo_params)} | {_label(filt.name, filter_params)}"
-                row: dict[str, Any] = {
-                    "dataset": dataset_name,
-                    "image": sample.id,
-                    "algo": seg.name,
-                    "filter": filt.name,
-                    "config": config,
-                    "threshold": np.nan if result.threshold is None else float(result.threshold),
-                    "found": result.found,
-                    "polarity": sample.polarity,
-                    "height": filtered.shape[0],
-                    "width": filtered.shape[1],
-                    **counts.as_dict(),
-                    **scores(counts),
-                    "t_preprocess_s": t_pre,
-                    "t_segment_s": t_seg,
-                    "t_metrics_s": t_metrics,
-                    "repeat": repeat,
-                    **{f"algo_{k}": v for k, v in algo_params.items()},
-                    **{f"filter_{k}": v for k, v in filter_params.items()},
-                }
+                row = result_row(
+                    dataset_name, sample, seg, filt, result.threshold, result.found, counts,
+                    filtered.shape,
+                    {"t_preprocess_s": t_pre, "t_segment_s": t_seg, "t_metrics_s": t_metrics},
+                    repeat,
+                )  # fmt: skip
                 rows.append(row)
                 if on_result is not None:
                     on_result(Result(sample, filtered, result, row))
