@@ -39,7 +39,6 @@ unit (:mod:`bench.checkpoints`) and resumes after an interruption.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ from .datasets import invert
 from .distributed import Engine, LocalEngine
 from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 from .runner import FilterSpec, MethodSpec, as_filter, as_segmenter
-from .volumes import Volume, create_volume, open_volume, reopen_for_writing
+from .volumes import Volume, as_source, content_identity, open_output
 
 __all__ = ["Tile", "TiledResult", "UnitDone", "segment_tiled", "tile_grid", "tile_histogram"]
 
@@ -275,37 +274,6 @@ class TiledResult:
         return scores(self.counts)
 
 
-def _source(data: Any, name: str) -> Any:
-    if data is None or isinstance(data, Volume):
-        return data
-    if isinstance(data, (str, Path)):
-        return open_volume(data)
-    if hasattr(data, "shape") and hasattr(data, "dtype") and hasattr(data, "__getitem__"):
-        return data  # ndarray, memmap, Zarr array, BinaryVolume
-    array = np.asarray(data)
-    if array.dtype == object:
-        msg = f"{name} must be an array, a Volume or a path; got {type(data).__name__}."
-        raise TypeError(msg)
-    return array
-
-
-def _identity(source: Any) -> Any:
-    """What the manifest records of an input, so a resumed run cannot mix inputs."""
-    if source is None:
-        return None
-    if hasattr(source, "identity"):
-        return source.identity()
-    if hasattr(source, "volume"):  # BinaryVolume
-        return {**source.volume.identity(), "truth_value": source.truth_value}
-    if isinstance(source, np.ndarray):
-        digest = hashlib.sha256()
-        flat = np.ascontiguousarray(source).reshape(-1).view(np.uint8)
-        for start in range(0, flat.size, 1 << 26):
-            digest.update(flat[start : start + (1 << 26)])
-        return {"sha256": digest.hexdigest(), "shape": source.shape, "dtype": str(source.dtype)}
-    return {"type": type(source).__name__, "shape": source.shape, "dtype": str(source.dtype)}
-
-
 def _check_inputs(image: Any, truth: Any, fov: Any, polarity: str) -> None:
     if image.ndim not in (2, 3):
         msg = (
@@ -334,17 +302,6 @@ def _check_inputs(image: Any, truth: Any, fov: Any, polarity: str) -> None:
             f"unsigned integers; got dtype {image.dtype}. Invert the image beforehand."
         )
         raise ValueError(msg)
-
-
-def _output(out: Any, shape: tuple[int, ...], dtype: Any, chunks: Any, resuming: bool) -> Any:
-    if out is None or not isinstance(out, (str, Path)):
-        return out
-    path = Path(out)
-    if resuming and path.exists():
-        volume = open_volume(path)
-        if volume.shape == tuple(shape) and volume.dtype == np.dtype(dtype):
-            return reopen_for_writing(volume)
-    return create_volume(path, shape, dtype, chunks)
 
 
 def _stage(
@@ -460,7 +417,7 @@ def segment_tiled(
     seg, filt = as_segmenter(segmenter), as_filter(filter)
     is_global = isinstance(seg, GlobalThreshold)
     halo = filt.halo() + (0 if is_global else seg.halo())
-    image, truth, fov = _source(image, "image"), _source(truth, "truth"), _source(fov, "fov")
+    image, truth, fov = as_source(image, "image"), as_source(truth, "truth"), as_source(fov, "fov")
     _check_inputs(image, truth, fov, polarity)
     if run_dir is not None:
         for name, target in (("out", out), ("filtered_out", filtered_out)):
@@ -472,7 +429,9 @@ def segment_tiled(
     zs: list[int | None] = [None] if len(shape) == 2 else list(range(shape[0]))
     units = [_Unit(z, tile) for z in zs for tile in tile_grid(shape[-2:], tiles, halo)]
     manifest = {
-        "inputs": {n: _identity(s) for n, s in (("image", image), ("truth", truth), ("fov", fov))},
+        "inputs": {
+            n: content_identity(s) for n, s in (("image", image), ("truth", truth), ("fov", fov))
+        },
         "segmenter": [seg.name, seg.get_params()],
         "filter": [filt.name, filt.get_params()],
         "tile_shape": tiles,
@@ -483,8 +442,8 @@ def segment_tiled(
     resuming = len(store) > 0
     chunks = ((1,) * (len(shape) - 2)) + tiles  # one Zarr chunk per tile of a slice
     outputs = {
-        "mask": _output(out, shape, bool, chunks, resuming),
-        "image": _output(filtered_out, shape, image.dtype, chunks, resuming),
+        "mask": open_output(out, shape, bool, chunks, resuming),
+        "image": open_output(filtered_out, shape, image.dtype, chunks, resuming),
     }
     engine = engine or LocalEngine()
     inputs = {"image": image, "truth": truth, "fov": fov, "filter": filt, "segmenter": seg,

@@ -22,6 +22,7 @@ keeps a tiled run's memory at the size of its tiles, whatever the file's.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,18 @@ import numpy as np
 
 from .datasets import Sample
 
-__all__ = ["FORMATS", "Volume", "VolumeDataset", "create_volume", "is_volume_path", "open_volume"]
+__all__ = [
+    "FORMATS",
+    "BinaryVolume",
+    "Volume",
+    "VolumeDataset",
+    "as_source",
+    "content_identity",
+    "create_volume",
+    "is_volume_path",
+    "open_output",
+    "open_volume",
+]
 
 FORMATS = {".npy": "npy", ".tif": "tiff", ".tiff": "tiff", ".zarr": "zarr"}
 """File suffix → format read lazily."""
@@ -253,6 +265,50 @@ def reopen_for_writing(volume: Volume) -> Volume:
         volume.path, volume.format, volume.shape, volume.stored_dtype,
         key=volume.key, offset=volume.offset, writable=True,
     )  # fmt: skip
+
+
+def as_source(data: Any, name: str) -> Any:
+    """``data`` as something tiles can be read from: a path is opened as a :class:`Volume`."""
+    if data is None or isinstance(data, Volume):
+        return data
+    if isinstance(data, (str, Path)):
+        return open_volume(data)
+    if hasattr(data, "shape") and hasattr(data, "dtype") and hasattr(data, "__getitem__"):
+        return data  # ndarray, memmap, Zarr array, BinaryVolume
+    array = np.asarray(data)
+    if array.dtype == object:
+        msg = f"{name} must be an array, a Volume or a path; got {type(data).__name__}."
+        raise TypeError(msg)
+    return array
+
+
+def content_identity(source: Any) -> Any:
+    """What the manifest records of an input, so a resumed run cannot mix inputs."""
+    if source is None:
+        return None
+    if hasattr(source, "identity"):
+        return source.identity()
+    if hasattr(source, "volume"):  # BinaryVolume
+        return {**source.volume.identity(), "truth_value": source.truth_value}
+    if isinstance(source, np.ndarray):
+        digest = hashlib.sha256()
+        flat = np.ascontiguousarray(source).reshape(-1).view(np.uint8)
+        for start in range(0, flat.size, 1 << 26):
+            digest.update(flat[start : start + (1 << 26)])
+        return {"sha256": digest.hexdigest(), "shape": source.shape, "dtype": str(source.dtype)}
+    return {"type": type(source).__name__, "shape": source.shape, "dtype": str(source.dtype)}
+
+
+def open_output(out: Any, shape: tuple[int, ...], dtype: Any, chunks: Any, resuming: bool) -> Any:
+    """An output to write tiles into: a path is created, or reopened when ``resuming``."""
+    if out is None or not isinstance(out, (str, Path)):
+        return out
+    path = Path(out)
+    if resuming and path.exists():
+        volume = open_volume(path)
+        if volume.shape == tuple(shape) and volume.dtype == np.dtype(dtype):
+            return reopen_for_writing(volume)
+    return create_volume(path, shape, dtype, chunks)
 
 
 class BinaryVolume:

@@ -10,6 +10,7 @@ import pytest
 
 import algorithms
 from bench.checkpoints import Progress, RunStore
+from bench.distributed import LocalEngine
 from bench.tiling import UnitDone, segment_tiled
 from bench.volumes import open_volume
 
@@ -37,10 +38,14 @@ def stack(rng) -> tuple[np.ndarray, np.ndarray]:
     return image, image < 64
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize(("stage", "after"), [("histogram", 5), ("segment", 1), ("segment", 7)])
-def test_an_interrupted_run_resumes_without_recomputing(tmp_path, stack, stage, after) -> None:
+def test_an_interrupted_run_resumes_without_recomputing(
+    tmp_path, stack, stage, after, workers
+) -> None:
     image, truth = stack
-    kwargs = {"truth": truth, "polarity": "dark", "tile_shape": (16, 20)}  # 3 x 3 tiles x 3 slices
+    kwargs = {"truth": truth, "polarity": "dark", "tile_shape": (16, 20),  # 3 x 3 tiles x 3 slices
+              "engine": LocalEngine(workers)}  # fmt: skip
     expected = segment_tiled(image, "otsu", "median", **kwargs)
     run_dir, mask = tmp_path / "run", tmp_path / "mask.npy"
 

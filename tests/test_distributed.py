@@ -79,6 +79,33 @@ def test_dask_runs_from_files_on_workers(tmp_path, stack, cluster) -> None:
     assert result.counts == serial.counts
 
 
+def test_an_interrupted_dask_run_resumes_without_recomputing(tmp_path, stack, cluster) -> None:
+    image, truth = stack
+    expected = segment_tiled(image, "li", "median", truth=truth, tile_shape=(16, 25))
+    kwargs = {
+        "truth": truth,
+        "tile_shape": (16, 25),
+        "run_dir": tmp_path,
+        "out": tmp_path / "m.npy",
+    }
+    seen = []
+
+    def stop_at_five(done) -> None:
+        seen.append(done)
+        if len(seen) == 5:
+            msg = "interrupted"
+            raise KeyboardInterrupt(msg)
+
+    with DaskEngine(address=cluster.scheduler_address) as engine:
+        with pytest.raises(KeyboardInterrupt):
+            segment_tiled(image, "li", "median", engine=engine, on_unit=stop_at_five, **kwargs)
+        result = segment_tiled(image, "li", "median", engine=engine, **kwargs)
+    assert result.resumed == 5
+    assert result.computed == 2 * 2 * 9 - 5  # two passes over 2 slices x 9 tiles
+    assert result.counts == expected.counts
+    assert result.thresholds == expected.thresholds
+
+
 def test_dask_without_an_address_runs_on_local_threads(stack) -> None:
     serial, _ = _run(stack, None, "otsu", "median")
     with DaskEngine(workers=2) as engine:
