@@ -22,7 +22,15 @@ from algorithms import Filter, GlobalThreshold, Segmentation, Segmenter, histogr
 from .datasets import Sample, invert
 from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 
-__all__ = ["COLUMNS", "Result", "as_filter", "as_segmenter", "evaluate", "result_row"]
+__all__ = [
+    "COLUMNS",
+    "Result",
+    "as_filter",
+    "as_segmenter",
+    "build_configs",
+    "evaluate",
+    "result_row",
+]
 
 MethodSpec = str | Mapping[str, Any] | Segmenter
 FilterSpec = str | Mapping[str, Any] | Filter | None
@@ -121,6 +129,20 @@ def _timed(
     return result, statistics.median(times)
 
 
+def build_configs(
+    methods: Iterable[MethodSpec], filters: Iterable[FilterSpec]
+) -> tuple[list[Segmenter], list[Filter]]:
+    """Segmenters and filters from their specs, every parameter checked before any image."""
+    segmenters = [as_segmenter(m) for m in methods]
+    filter_list = [as_filter(f) for f in filters]
+    if not segmenters or not filter_list:
+        msg = "evaluate needs at least one method and one filter (use None for no filter)."
+        raise ValueError(msg)
+    for item in (*segmenters, *filter_list):
+        item.halo()
+    return segmenters, filter_list
+
+
 def result_row(
     dataset_name: str,
     sample: Sample,
@@ -205,14 +227,7 @@ def evaluate(
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         msg = f"repeat must be a positive integer; got {repeat!r}."
         raise ValueError(msg)
-    segmenters = [as_segmenter(m) for m in methods]
-    filter_list = [as_filter(f) for f in filters]
-    if not segmenters or not filter_list:
-        msg = "evaluate needs at least one method and one filter (use None for no filter)."
-        raise ValueError(msg)
-    # Check every parameter before the first image is touched.
-    for item in (*segmenters, *filter_list):
-        item.halo()
+    segmenters, filter_list = build_configs(methods, filters)
 
     dataset_name = dataset or getattr(data, "name", None) or "arrays"
     rows: list[dict[str, Any]] = []

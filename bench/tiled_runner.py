@@ -34,8 +34,7 @@ from .runner import (
     MethodSpec,
     Result,
     _as_samples,
-    as_filter,
-    as_segmenter,
+    build_configs,
     evaluate,
     result_row,
 )
@@ -83,13 +82,7 @@ def evaluate_tiled(
     >>> table[["algo", "threshold", "f1", "tiles"]].to_dict("records")
     [{'algo': 'otsu', 'threshold': 199.0, 'f1': 1.0, 'tiles': 6}]
     """
-    segmenters = [as_segmenter(m) for m in methods]
-    filter_list = [as_filter(f) for f in filters]
-    if not segmenters or not filter_list:
-        msg = "evaluate_tiled needs at least one method and one filter (use None for no filter)."
-        raise ValueError(msg)
-    for item in (*segmenters, *filter_list):
-        item.halo()
+    segmenters, filter_list = build_configs(methods, filters)
     dataset_name = dataset or getattr(data, "name", None) or "arrays"
     rows, tile_tables = [], []
     for sample in _as_samples(data, truth, fov, polarity):

@@ -17,7 +17,7 @@ def test_scale_benchmark_modes_agree_on_a_small_slice(tmp_path) -> None:
     pytest.importorskip("psutil")
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--rows", "300", "--cols", "520", "--tile", "128",
-         "--json", str(tmp_path / "figures.json")],
+         "--rounds", "1", "--json", str(tmp_path / "figures.json")],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -17,6 +17,9 @@ fresh subprocess, so that its peak memory is its own:
   (1 thread each) that read their tiles from the files themselves; its
   cluster start-up is timed apart.
 
+The modes run interleaved ``--rounds`` times (a shared machine's load
+drifts); the table shows each mode's median wall time and largest memory.
+
 Peak memory is the kernel's high-water mark of the process's resident set
 (``VmHWM``; ``ru_maxrss`` is not used: Linux carries it over from the
 parent through fork and exec), and, for every mode, the peak of the
@@ -37,12 +40,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +150,7 @@ def _hwm_mb() -> float:
     raise OSError(msg)
 
 
-def run_mode(mode: str, folder: Path, tile: int) -> dict[str, object]:
+def run_mode(mode: str, folder: Path, tile: str) -> dict[str, object]:
     """One mode, in this (fresh) process; returns its figures."""
     if mode == "bandwidth":
         return {"mode": mode, "gbs": bandwidth_gbs(folder / "image.npy")}
@@ -192,7 +197,7 @@ def run_mode(mode: str, folder: Path, tile: int) -> dict[str, object]:
             result = segment_tiled(
                 open_volume(folder / "image.npy"), "otsu", median,
                 truth=open_volume(folder / "truth.npy"), polarity="dark",
-                tile_shape=tile, engine=engine,
+                tile_shape=_tile_shape(tile), engine=engine,
             )  # fmt: skip
             threshold, counts = result.threshold, list(result.counts.as_dict().values())
         wall = time.perf_counter() - start
@@ -212,9 +217,14 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def _child(mode: str, folder: Path, tile: int) -> dict[str, object]:
+def _tile_shape(text: str) -> tuple[int, int]:
+    sides = [int(n) for n in text.split(",")]
+    return (sides[0], sides[-1])
+
+
+def _child(mode: str, folder: Path, tile: str) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, __file__, "--mode", mode, "--folder", str(folder), "--tile", str(tile)],
+        [sys.executable, __file__, "--mode", mode, "--folder", str(folder), "--tile", tile],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
@@ -224,12 +234,27 @@ def _child(mode: str, folder: Path, tile: int) -> dict[str, object]:
     return json.loads(lines[-1][len("RESULT ") :])
 
 
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One mode over its rounds: median times, largest memory, the answers of every round."""
+    summary = dict(runs[0])
+    for key in ("wall_s", "t_startup_s"):
+        if key in summary:
+            summary[key] = statistics.median(r[key] for r in runs)
+    for key in ("hwm_mb", "peak_sampled_mb", "baseline_mb"):
+        summary[key] = max(r[key] for r in runs)
+    summary["walls"] = [r["wall_s"] for r in runs]
+    first = (runs[0]["threshold"], runs[0]["counts"])
+    summary["agree"] = all((r["threshold"], r["counts"]) == first for r in runs)
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=8026)
     parser.add_argument("--cols", type=int, default=17480)
-    parser.add_argument("--tile", type=int, default=2048, help="tile side in pixels")
+    parser.add_argument("--tile", default="1024,2048", help="tile rows,columns (or one side)")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of every mode")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -248,7 +273,9 @@ def main() -> None:
         gbs = _child("bandwidth", folder, args.tile)["gbs"]
         bound = gbs * 1e3 / 2  # Mpx/s when reading 2 bytes per pixel at that bandwidth
         print(f"memory bandwidth (read-only sum): {gbs:.1f} GB/s -> {bound:.0f} Mpx/s at 2 B/px")
-        results = [_child(mode, folder, args.tile) for mode in args.modes.split(",")]
+        modes = args.modes.split(",")
+        runs = [_child(mode, folder, args.tile) for _ in range(args.rounds) for mode in modes]
+        results = [_summary([r for r in runs if r["mode"] == mode]) for mode in modes]
 
     whole = next((r for r in results if r["mode"] == "whole"), results[0])
     header = (f"{'mode':8s} {'wall s':>7s} {'x whole':>7s} {'Mpx/s':>7s} {'of bw':>6s} "
@@ -261,8 +288,8 @@ def main() -> None:
               f"{r['hwm_mb'] / whole['hwm_mb']:7.2f} {r['peak_sampled_mb']:8.0f}")  # fmt: skip
         if "t_startup_s" in r:
             print(f"{'':8s} (cluster start-up {r['t_startup_s']:.1f} s, not in wall)")
-    agree = all(r["threshold"] == whole["threshold"] and r["counts"] == whole["counts"]
-                for r in results)  # fmt: skip
+    agree = all(r["agree"] and r["threshold"] == whole["threshold"]
+                and r["counts"] == whole["counts"] for r in results)  # fmt: skip
     print(f"threshold {whole['threshold']:g}, counts tp fp fn tn {whole['counts']}; "
           f"identical in every mode: {agree}")  # fmt: skip
     if args.json:
