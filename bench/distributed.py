@@ -21,6 +21,7 @@ and an interruption cancels what has not started.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
@@ -144,6 +145,9 @@ class DaskEngine(Engine):
         except ImportError as error:  # pragma: no cover - depends on the install
             msg = "runner=dask needs dask.distributed: pip install -e '.[dask]'"
             raise ImportError(msg) from error
+        # Hydra logs INFO from every library; Dask's start/stop chatter would bury the
+        # progress lines. Its warnings and errors still show.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
         if self.address:
             try:
                 self.client = Client(self.address, timeout=self.timeout)
