@@ -107,6 +107,7 @@ def evaluate_tiled(
                     )
                 result = segment_tiled(
                     sample.image, seg, filt, truth=sample.truth, fov=sample.fov,
+                    fov_for_threshold=getattr(sample, "fov_for_threshold", True),
                     polarity=sample.polarity, tile_shape=tile_shape,
                     stack_histogram=stack_histogram, out=mask, filtered_out=filtered,
                     engine=engine, run_dir=config_dir, progress=progress, label=sample.id,

@@ -170,6 +170,7 @@ class _Job:
     filter: Filter
     segmenter: Segmenter
     invert: bool
+    fov_for_threshold: bool = True
     bounds: dict[Any, tuple[float, float]] = field(default_factory=dict)
     values: dict[Any, float | None] = field(default_factory=dict)
     keep_mask: bool = False
@@ -190,14 +191,15 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
     filtered = job.filter(invert(raw) if job.invert else raw)
     core = filtered[tile.inner]
     fov = _read(job.fov, z, tile.core)
+    estimate_in = fov if job.fov_for_threshold else None
     record: dict[str, Any] = {"t_filter": time.perf_counter() - start}
     start = time.perf_counter()
     if job.stage == "range":
-        values = core if fov is None else core[fov]
+        values = core if estimate_in is None else core[estimate_in]
         if values.size:
             record.update(lo=values.min().item(), hi=values.max().item())
     elif job.stage == "histogram":
-        hist = tile_histogram(core, fov, job.bounds.get(z))
+        hist = tile_histogram(core, estimate_in, job.bounds.get(z))
         if hist is not None:
             record.update(counts=hist.counts.tolist(), offset=hist.offset, width=hist.width,
                           integer=hist.integer)  # fmt: skip
@@ -356,6 +358,7 @@ def segment_tiled(
     *,
     truth: Any = None,
     fov: Any = None,
+    fov_for_threshold: bool = True,
     polarity: str = "bright",
     tile_shape: int | Sequence[int] = DEFAULT_TILE,
     stack_histogram: bool = False,
@@ -379,6 +382,9 @@ def segment_tiled(
         an instance; ``filter=None`` for no filter.
     truth, fov : boolean arrays or volumes of the image's shape, optional
         Ground truth (for counts and scores) and field of view.
+    fov_for_threshold : bool
+        Whether global methods estimate their threshold inside ``fov`` (True)
+        or from the whole image (False); counts are always inside ``fov``.
     polarity : {"bright", "dark"}
         "dark": objects are darker, the image is inverted (``max - image``) first.
     tile_shape : int or (int, int)
@@ -436,6 +442,7 @@ def segment_tiled(
         "filter": [filt.name, filt.get_params()],
         "tile_shape": tiles,
         "stack_histogram": bool(stack_histogram),
+        "fov_for_threshold": bool(fov_for_threshold),
         "polarity": polarity,
     }
     store = RunStore(run_dir, manifest)
@@ -447,7 +454,8 @@ def segment_tiled(
     }
     engine = engine or LocalEngine()
     inputs = {"image": image, "truth": truth, "fov": fov, "filter": filt, "segmenter": seg,
-              "invert": polarity == "dark"}  # fmt: skip
+              "invert": polarity == "dark",
+              "fov_for_threshold": bool(fov_for_threshold)}  # fmt: skip
     timings = dict.fromkeys(("t_preprocess_s", "t_segment_s", "t_metrics_s"), 0.0)
     done = {"computed": 0, "resumed": 0}
     wall = time.perf_counter()

@@ -36,10 +36,11 @@ def _whole(image, seg, filt, fov=None):
     return seg.segment(filt(image), fov=fov)
 
 
-def _check_equal(image, truth, fov, seg, filt, tile_shape):
-    whole = _whole(image, seg, filt, fov)
+def _check_equal(image, truth, fov, seg, filt, tile_shape, fov_for_threshold=True):
+    whole = _whole(image, seg, filt, fov if fov_for_threshold else None)
     out = np.zeros(image.shape, dtype=bool)
-    tiled = segment_tiled(image, seg, filt, truth=truth, fov=fov, tile_shape=tile_shape, out=out)
+    tiled = segment_tiled(image, seg, filt, truth=truth, fov=fov, tile_shape=tile_shape, out=out,
+                          fov_for_threshold=fov_for_threshold)  # fmt: skip
     np.testing.assert_array_equal(out, whole.mask)
     assert tiled.thresholds == [whole.threshold]
     assert tiled.found == [whole.found]
@@ -65,7 +66,9 @@ def test_every_method_tiled_equals_whole_within_a_field_of_view(scene, name) -> 
     if seg.requires_fit:
         pytest.skip(f"{name} must be trained first")
     image, truth, fov = scene
-    _check_equal(image, truth, fov, seg, algorithms.get_filter("median", size=5), (7, 11))
+    for inside in (True, False):  # threshold from the field of view, or from the whole image
+        _check_equal(image, truth, fov, seg, algorithms.get_filter("median", size=5), (7, 11),
+                     fov_for_threshold=inside)  # fmt: skip
 
 
 @pytest.mark.parametrize(
