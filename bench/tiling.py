@@ -306,6 +306,29 @@ def _check_inputs(image: Any, truth: Any, fov: Any, polarity: str) -> None:
         raise ValueError(msg)
 
 
+def _check_image_wide_values(seg: Segmenter, dtype: np.dtype) -> None:
+    """Refuse a local method that would take image-wide values from each tile.
+
+    A method may use values of the whole image besides each pixel's window
+    (Wolf–Jolion's minimum grey level and largest local deviation); it names
+    them by ``image_statistics(image)``, and they are parameters left None
+    to mean "from the image". Computed tile by tile they would differ from
+    tile to tile, so they must be set.
+    """
+    statistics = getattr(seg, "image_statistics", None)
+    if statistics is None:
+        return
+    names = statistics(np.zeros((3, 3), dtype=dtype))  # a tiny image: only the names matter
+    unset = [name for name in names if seg.get_params().get(name) is None]
+    if unset:
+        msg = (
+            f"{seg.name} uses image-wide values ({', '.join(unset)}) that tiles cannot see; "
+            f"set them to tile it exactly: {seg.name}.image_statistics(filtered image) "
+            "computes them, e.g. on the whole image or a representative part of it."
+        )
+        raise ValueError(msg)
+
+
 def _stage(
     job: _Job,
     units: list[_Unit],
@@ -425,6 +448,8 @@ def segment_tiled(
     halo = filt.halo() + (0 if is_global else seg.halo())
     image, truth, fov = as_source(image, "image"), as_source(truth, "truth"), as_source(fov, "fov")
     _check_inputs(image, truth, fov, polarity)
+    if not is_global:
+        _check_image_wide_values(seg, image.dtype)
     if run_dir is not None:
         for name, target in (("out", out), ("filtered_out", filtered_out)):
             if target is not None and not isinstance(target, (str, Path, Volume)):

@@ -36,10 +36,18 @@ def _whole(image, seg, filt, fov=None):
     return seg.segment(filt(image), fov=fov)
 
 
+def _with_image_wide_values(seg, filtered):
+    """``seg`` with the image-wide values it declares (if any) fixed from the whole image."""
+    statistics = getattr(seg, "image_statistics", None)
+    values = statistics(filtered) if statistics is not None else {}
+    return type(seg)(**{**seg.get_params(), **values}) if values else seg
+
+
 def _check_equal(image, truth, fov, seg, filt, tile_shape, fov_for_threshold=True):
     whole = _whole(image, seg, filt, fov if fov_for_threshold else None)
     out = np.zeros(image.shape, dtype=bool)
-    tiled = segment_tiled(image, seg, filt, truth=truth, fov=fov, tile_shape=tile_shape, out=out,
+    tiled = segment_tiled(image, _with_image_wide_values(seg, filt(image)), filt, truth=truth,
+                          fov=fov, tile_shape=tile_shape, out=out,
                           fov_for_threshold=fov_for_threshold)  # fmt: skip
     np.testing.assert_array_equal(out, whole.mask)
     assert tiled.thresholds == [whole.threshold]
@@ -162,6 +170,32 @@ def test_bad_arguments_say_what_is_wrong(scene, kwargs, message) -> None:
     image = scene[0]
     with pytest.raises(ValueError, match=message):
         segment_tiled(image, "otsu", **kwargs)
+
+
+class _ImageWide(algorithms.LocalThreshold):
+    """A local method that also uses an image-wide value (as Wolf–Jolion does)."""
+
+    def __init__(self, floor: float | None = None) -> None:
+        self.floor = floor
+
+    def image_statistics(self, image):
+        return {"floor": float(image.min())}
+
+    def halo(self) -> int:
+        return 1
+
+    def _mask(self, image):
+        floor = image.min() if self.floor is None else self.floor
+        return image > (floor + image.astype(float)) / 2 + 5
+
+
+def test_a_local_method_with_image_wide_values_must_have_them_set(scene) -> None:
+    image = scene[0]
+    with pytest.raises(ValueError, match=r"image-wide values \(floor\).*image_statistics"):
+        segment_tiled(image, _ImageWide(), tile_shape=16)
+    out = np.zeros(image.shape, bool)
+    segment_tiled(image, _with_image_wide_values(_ImageWide(), image), tile_shape=16, out=out)
+    np.testing.assert_array_equal(out, _ImageWide()(image))
 
 
 def test_dark_polarity_inverts_like_the_whole_image_runner(scene) -> None:
