@@ -11,6 +11,9 @@ from __future__ import annotations
 from .datasets import FolderDataset, Sample, builtin_sample, read_image, read_truth
 from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 from .runner import COLUMNS, evaluate
+from .tiled_runner import evaluate_tiled
+from .tiling import segment_tiled
+from .volumes import open_volume
 
 __all__ = [
     "COLUMNS",
@@ -21,7 +24,10 @@ __all__ = [
     "builtin_sample",
     "confusion_counts",
     "evaluate",
+    "evaluate_tiled",
+    "open_volume",
     "read_image",
     "read_truth",
     "scores",
+    "segment_tiled",
 ]

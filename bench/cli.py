@@ -19,9 +19,10 @@ from algorithms import UnknownNameError
 
 from . import plots
 from .config import ConfigError, validate
-from .datasets import from_config
 from .results import provenance, write_json, write_table
-from .runner import Result, evaluate
+from .runner import Result
+from .tiled_runner import evaluate_with_runner
+from .volumes import dataset_from_config
 
 __all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
 
@@ -59,7 +60,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     """
     output_dir = Path(output_dir)
     groups = validate(cfg)
-    dataset = from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
+    dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
+    runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"
     draw_overlays = bool(cfg.output.overlays)
@@ -80,11 +82,13 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             )  # fmt: skip
 
     try:
-        table = evaluate(
+        table = evaluate_with_runner(
+            runner,
             dataset,
             [groups["algo"]],
             [groups["filter"]],
             repeat=int(cfg.repeat),
+            run_dir=output_dir / "tiles",
             on_result=draw if draw_overlays or draw_histograms else None,
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)

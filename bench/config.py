@@ -27,7 +27,17 @@ from algorithms import FILTERS, SEGMENTERS
 
 from .metrics import METRICS
 
-__all__ = ["BenchConfig", "ConfigError", "DatasetConfig", "schema_for", "validate"]
+__all__ = [
+    "RUNNER_SCHEMAS",
+    "BenchConfig",
+    "ConfigError",
+    "DaskRunnerConfig",
+    "DatasetConfig",
+    "ReportConfig",
+    "TiledRunnerConfig",
+    "schema_for",
+    "validate",
+]
 
 
 class ConfigError(ValueError):
@@ -80,11 +90,42 @@ class ReportConfig:
 
 
 @dataclass
+class LocalRunnerConfig:
+    """``runner=local``: each image whole, in memory."""
+
+    name: str = "local"
+
+
+@dataclass
+class TiledRunnerConfig:
+    """``runner=tiled``: tile by tile on threads of this process (:mod:`bench.tiling`)."""
+
+    name: str = "tiled"
+    tile: list[int] = field(default_factory=lambda: [1024, 2048])
+    workers: int = 1
+    stack_histogram: bool = False
+    progress: bool = True
+
+
+@dataclass
+class DaskRunnerConfig(TiledRunnerConfig):
+    """``runner=dask``: tile by tile on a Dask cluster (:mod:`bench.distributed`)."""
+
+    name: str = "dask"
+    address: str | None = None
+    workers: int | None = None  # type: ignore[assignment]
+
+
+RUNNER_SCHEMAS = {"local": LocalRunnerConfig, "tiled": TiledRunnerConfig, "dask": DaskRunnerConfig}
+
+
+@dataclass
 class BenchConfig:
     """The whole run: ``python -m bench algo=li filter.size=5 repeat=5``."""
 
     algo: Any = MISSING
     filter: Any = MISSING
+    runner: Any = MISSING
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
@@ -160,5 +201,8 @@ def validate(cfg: DictConfig) -> dict[str, dict[str, Any]]:
 
 
 def register_configs() -> None:
-    """Store the top-level schema in Hydra's ConfigStore (idempotent)."""
-    ConfigStore.instance().store(name="bench_schema", node=BenchConfig)
+    """Store the schemas in Hydra's ConfigStore (idempotent)."""
+    store = ConfigStore.instance()
+    store.store(name="bench_schema", node=BenchConfig)
+    for name, schema in RUNNER_SCHEMAS.items():
+        store.store(group="runner", name=f"{name}_schema", node=schema)

@@ -14,7 +14,7 @@ from hydra.core.override_parser.types import Glob
 from hydra.errors import HydraException
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-GROUPS = ("algo", "filter", "dataset")
+GROUPS = ("algo", "filter", "dataset", "runner")
 
 
 def group_options(group: str, conf_dir: Path = CONF_DIR) -> list[str]:

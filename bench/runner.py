@@ -20,9 +20,18 @@ import algorithms
 from algorithms import Filter, GlobalThreshold, Segmentation, Segmenter, histogram
 
 from .datasets import Sample, invert, resolve_polarity
-from .metrics import METRICS, confusion_counts, scores
+from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 
-__all__ = ["COLUMNS", "Result", "as_filter", "as_segmenter", "evaluate"]
+__all__ = [
+    "COLUMNS",
+    "Result",
+    "as_filter",
+    "as_segmenter",
+    "build_configs",
+    "dataset_identity",
+    "evaluate",
+    "result_row",
+]
 
 MethodSpec = str | Mapping[str, Any] | Segmenter
 FilterSpec = str | Mapping[str, Any] | Filter | None
@@ -112,6 +121,68 @@ def _timed(
     return result, statistics.median(times)
 
 
+def build_configs(
+    methods: Iterable[MethodSpec], filters: Iterable[FilterSpec]
+) -> tuple[list[Segmenter], list[Filter]]:
+    """Segmenters and filters from their specs, every parameter checked before any image."""
+    segmenters = [as_segmenter(m) for m in methods]
+    filter_list = [as_filter(f) for f in filters]
+    if not segmenters or not filter_list:
+        msg = "evaluate needs at least one method and one filter (use None for no filter)."
+        raise ValueError(msg)
+    for item in (*segmenters, *filter_list):
+        item.halo()
+    return segmenters, filter_list
+
+
+def dataset_identity(data: Any, name: str | None = None) -> tuple[str, str | None]:
+    """The dataset's name (``name`` wins) and the content hash of its files, if it has one."""
+    hash_files = getattr(data, "content_hash", None)
+    return (
+        name or getattr(data, "name", None) or "arrays",
+        hash_files() if callable(hash_files) else None,
+    )
+
+
+def result_row(
+    dataset_name: str,
+    dataset_hash: str | None,
+    sample: Sample,
+    seg: Segmenter,
+    filt: Filter,
+    threshold: float | None,
+    found: bool,
+    counts: ConfusionCounts,
+    shape: tuple[int, ...],
+    timings: Mapping[str, float],
+    repeat: int,
+) -> dict[str, Any]:
+    """One row of the results table (:data:`COLUMNS`, then the parameters)."""
+    algo_params = seg.get_params()
+    filter_params = filt.get_params()
+    config = f"{_label(seg.name, algo_params)} | {_label(filt.name, filter_params)}"
+    return {
+        "dataset": dataset_name,
+        "dataset_hash": dataset_hash,
+        "image": sample.id,
+        "split": sample.split,
+        "algo": seg.name,
+        "filter": filt.name,
+        "config": config,
+        "threshold": np.nan if threshold is None else float(threshold),
+        "found": found,
+        "polarity": sample.polarity,
+        "height": shape[-2],
+        "width": shape[-1],
+        **counts.as_dict(),
+        **scores(counts),
+        **timings,
+        "repeat": repeat,
+        **{f"algo_{k}": v for k, v in algo_params.items()},
+        **{f"filter_{k}": v for k, v in filter_params.items()},
+    }
+
+
 def evaluate(
     data: Any,
     methods: Iterable[MethodSpec] = ("otsu",),
@@ -161,18 +232,9 @@ def evaluate(
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         msg = f"repeat must be a positive integer; got {repeat!r}."
         raise ValueError(msg)
-    segmenters = [as_segmenter(m) for m in methods]
-    filter_list = [as_filter(f) for f in filters]
-    if not segmenters or not filter_list:
-        msg = "evaluate needs at least one method and one filter (use None for no filter)."
-        raise ValueError(msg)
-    # Check every parameter before the first image is touched.
-    for item in (*segmenters, *filter_list):
-        item.halo()
+    segmenters, filter_list = build_configs(methods, filters)
 
-    dataset_name = dataset or getattr(data, "name", None) or "arrays"
-    hash_files = getattr(data, "content_hash", None)
-    dataset_hash = hash_files() if callable(hash_files) else None
+    dataset_name, dataset_hash = dataset_identity(data, dataset)
     rows: list[dict[str, Any]] = []
     for sample in _as_samples(data, truth, fov, polarity):
         image, t_invert = sample.image, 0.0
@@ -193,31 +255,12 @@ def evaluate(
                 counts, t_metrics = _timed(
                     1, confusion_counts, sample.truth, result.mask, sample.fov
                 )
-                algo_params = seg.get_params()
-                filter_params = filt.get_params()
-                config = f"{_label(seg.name, algo_params)} | {_label(filt.name, filter_params)}"
-                row: dict[str, Any] = {
-                    "dataset": dataset_name,
-                    "dataset_hash": dataset_hash,
-                    "image": sample.id,
-                    "split": sample.split,
-                    "algo": seg.name,
-                    "filter": filt.name,
-                    "config": config,
-                    "threshold": np.nan if result.threshold is None else float(result.threshold),
-                    "found": result.found,
-                    "polarity": sample.polarity,
-                    "height": filtered.shape[0],
-                    "width": filtered.shape[1],
-                    **counts.as_dict(),
-                    **scores(counts),
-                    "t_preprocess_s": t_pre,
-                    "t_segment_s": t_seg,
-                    "t_metrics_s": t_metrics,
-                    "repeat": repeat,
-                    **{f"algo_{k}": v for k, v in algo_params.items()},
-                    **{f"filter_{k}": v for k, v in filter_params.items()},
-                }
+                row = result_row(
+                    dataset_name, dataset_hash, sample, seg, filt, result.threshold, result.found,
+                    counts, filtered.shape,
+                    {"t_preprocess_s": t_pre, "t_segment_s": t_seg, "t_metrics_s": t_metrics},
+                    repeat,
+                )  # fmt: skip
                 rows.append(row)
                 if on_result is not None:
                     on_result(Result(sample, filtered, result, row))
