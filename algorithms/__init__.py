@@ -26,6 +26,7 @@ from ._base import (
 from ._registry import FILTERS, SEGMENTERS, Registry, UnknownNameError, register
 from .histogram import Histogram, histogram
 from .preprocess import Filter, get_filter
+from .try_all import Trial, try_all
 
 __all__ = [
     "FILTERS",
@@ -38,6 +39,7 @@ __all__ = [
     "Segmentation",
     "Segmenter",
     "ThresholdResult",
+    "Trial",
     "UnknownNameError",
     "available",
     "available_filters",
@@ -46,6 +48,7 @@ __all__ = [
     "get_filter",
     "histogram",
     "register",
+    "try_all",
 ]
 
 

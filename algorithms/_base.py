@@ -159,10 +159,14 @@ class GlobalThreshold(Segmenter):
     def _find(self, counts: np.ndarray) -> ThresholdResult:
         raise NotImplementedError
 
+    def _check_options(self) -> tuple[bool, bool]:
+        """``(ignore_black, ignore_white)``, checked to be booleans."""
+        return _check_flag(self, "ignore_black"), _check_flag(self, "ignore_white")
+
     def _counts(self, hist: Histogram | np.ndarray) -> np.ndarray:
         """Validated counts with the ignore options applied (on a copy)."""
         counts = hist.counts if isinstance(hist, Histogram) else _check_counts(hist)
-        ignore = [_check_flag(self, "ignore_black"), _check_flag(self, "ignore_white")]
+        ignore = self._check_options()
         if any(ignore):
             counts = counts.copy()
             if ignore[0]:
@@ -195,7 +199,7 @@ class GlobalThreshold(Segmenter):
         self, image: np.ndarray, fov: np.ndarray | None = None, hist: Histogram | None = None
     ) -> float:
         """Intensity threshold of ``image``: its foreground is ``image > threshold``."""
-        return self.segment(image, fov=fov, hist=hist).threshold  # type: ignore[return-value]
+        return self._evaluate(check_image(image), fov, hist)[0]
 
     def segment(
         self,
@@ -205,11 +209,17 @@ class GlobalThreshold(Segmenter):
         hist: Histogram | None = None,
     ) -> Segmentation:
         image = check_image(image)
+        value, result = self._evaluate(image, fov, hist)
+        return Segmentation(image > value, value, result.found, result.reason)
+
+    def _evaluate(
+        self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None
+    ) -> tuple[float, ThresholdResult]:
+        """The intensity threshold and the method's answer; no mask is built."""
         if hist is None:
             hist = histogram(image, fov)
         result = self.find_threshold(hist)
-        value = hist.value(result.bin)
-        return Segmentation(image > value, value, result.found, result.reason)
+        return hist.value(result.bin), result
 
 
 def _check_flag(method: Segmenter, name: str) -> bool:

@@ -7,6 +7,7 @@ tested here the moment it exists. ImageJ parity is in test_imagej_parity.py.
 from __future__ import annotations
 
 import importlib
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -192,7 +193,7 @@ def test_unimodal_histogram_stops_after_the_documented_smoothings() -> None:
     st.booleans(),
 )
 def test_8_bit_histogram_is_exact(rows: int, cols: int, seed: int, levels: int, masked: bool):
-    """Both counting paths (pixel pairs, one 256-bin pass), odd sizes, masks."""
+    """Both counting paths (compiled kernel, cv2.calcHist chunks), odd sizes, masks."""
     module = importlib.import_module("algorithms.histogram")
     rng = np.random.default_rng(seed)
     image = rng.integers(0, levels, (rows, cols)).astype(np.uint8) * (255 // levels)
@@ -201,14 +202,38 @@ def test_8_bit_histogram_is_exact(rows: int, cols: int, seed: int, levels: int, 
     np.testing.assert_array_equal(module.histogram(image, fov).counts, expected)
     flipped = None if fov is None else fov[:, ::-1]  # a non-contiguous view, copied
     np.testing.assert_array_equal(module._hist_uint8(image[:, ::-1], flipped), expected)
+    flat_fov = None if fov is None else fov.reshape(-1).view(np.uint8)
+    with mock.patch.object(module, "_CALCHIST_CHUNK", 7):  # many chunks on a small image
+        fallback = module._calchist_uint8(image.reshape(-1), flat_fov)
+    np.testing.assert_array_equal(fallback, expected)
+
+
+def test_numba_is_there_to_count() -> None:
+    assert importlib.import_module("algorithms._counting").AVAILABLE
 
 
 def test_8_bit_histogram_counts_beyond_float32_exactly() -> None:
     """cv2.calcHist returns float32 counts; 2**24 + 1 black pixels must stay exact."""
+    module = importlib.import_module("algorithms.histogram")
     image = np.zeros((4097, 4097), np.uint8)  # 16,785,409 > 2**24 pixels of value 0
     image[0, :3] = (1, 2, 255)
-    counts = histogram(image).counts
-    assert counts[0] == 4097 * 4097 - 3
-    assert counts[[1, 2, 255]].tolist() == [1, 1, 1]
     fov = np.ones(image.shape, bool)
-    assert histogram(image, fov).counts[0] == 4097 * 4097 - 3
+    for counts in (
+        histogram(image).counts,
+        histogram(image, fov).counts,
+        module._calchist_uint8(image.reshape(-1), None),
+    ):
+        assert counts[0] == 4097 * 4097 - 3
+        assert counts[[1, 2, 255]].tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_mean_from_the_image_equals_mean_from_its_histogram(dtype, rng) -> None:
+    image = rng.integers(0, 250, (37, 53)).astype(dtype) * (200 if dtype == np.uint16 else 1)
+    mean = algorithms.get("mean")
+    fast = mean.segment(image)  # no histogram: sums the image
+    slow = mean.segment(image, hist=histogram(image))
+    assert fast.threshold == slow.threshold == np.floor(image.mean())
+    np.testing.assert_array_equal(fast.mask, slow.mask)
+    constant = mean.segment(np.full((5, 5), 9, dtype))
+    assert (constant.threshold, constant.found) == (9.0, False)

@@ -8,7 +8,13 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
+from ..histogram import Histogram
 from ._common import cumulative, java_int
+
+try:  # whole-image sums without a histogram (see Mean._evaluate)
+    import cv2
+except ImportError:  # pragma: no cover - OpenCV is a core dependency
+    cv2 = None
 
 __all__ = ["Mean", "Moments", "Percentile"]
 
@@ -35,6 +41,22 @@ class Mean(GlobalThreshold):
         if cum_n[-1] == 0:
             return ThresholdResult(0, False, "empty histogram: no pixel is counted")
         return ThresholdResult(java_int(math.floor(cum_s[-1] / cum_n[-1])))
+
+    def _evaluate(
+        self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None
+    ) -> tuple[float, ThresholdResult]:
+        # An 8- or 16-bit image needs no histogram: its sum and range suffice.
+        # floor(sum / n) equals the histogram's answer (bins are integer levels
+        # from the minimum up) and OpenCV sums 16 Mpx in well under a millisecond.
+        simple = hist is None and fov is None and not any(self._check_options())
+        if not simple or cv2 is None or image.dtype not in (np.uint8, np.uint16):
+            return super()._evaluate(image, fov, hist)
+        low, high = cv2.minMaxLoc(image)[:2]
+        t = math.floor(cv2.sumElems(image)[0] / image.size)
+        if low == high:
+            reason = f"a single grey level ({low:g}): no split separates two classes"
+            return float(t), ThresholdResult(t, False, reason)
+        return float(t), ThresholdResult(t)
 
 
 @register("moments")
