@@ -6,9 +6,13 @@ Rules (the same for every global method):
 * **Other integer** images (``uint16``, ``int32``, …): one bin per integer level
   from the image minimum to its maximum (full resolution, as Fiji's
   Auto Threshold plugin does for 16-bit images); bin ``k`` holds value
-  ``minimum + k``.
-* **Floating-point** images: 256 bins of equal width between the minimum and the
-  maximum (fixed edges, both ends included in the outer bins).
+  ``minimum + k``. The methods run on all these bins, so a 12-bit image gives a
+  12-bit threshold. (ImageJ's own Threshold dialog instead converts 16-bit
+  images to 8 bits first.) Methods that score every split against every level
+  (Huang, Huang2, Shanbhag) cost ``levels**2``: about 0.5 s for 4,000 levels.
+* **Floating-point** images, and integer images spanning more than
+  :data:`MAX_INTEGER_BINS` levels: 256 bins of equal width between the minimum
+  and the maximum (fixed edges, both ends included in the outer bins).
 
 A threshold is a *bin index* ``t``: the background is bins ``0..t``, the
 foreground bins ``t+1..`` — foreground is ``image > t`` for 8-bit images.
@@ -35,6 +39,8 @@ __all__ = ["Histogram", "histogram"]
 # at most that many pixels at a time and add the parts as integers.
 _CALCHIST_CHUNK = 1 << 24
 FLOAT_BINS = 256
+MAX_INTEGER_BINS = 1 << 16
+"""Integer images spanning more levels than this are binned like floats."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,7 +147,7 @@ def histogram(image: np.ndarray, fov: np.ndarray | None = None) -> Histogram:
         msg = "The field of view holds no pixel; nothing to build a histogram from."
         raise ValueError(msg)
     lo, hi = values.min(), values.max()
-    if np.issubdtype(image.dtype, np.integer):
+    if np.issubdtype(image.dtype, np.integer) and int(hi) - int(lo) < MAX_INTEGER_BINS:
         shifted = (values.astype(np.int64) - int(lo)).ravel()
         counts = np.bincount(shifted, minlength=int(hi) - int(lo) + 1).astype(np.int64)
         return Histogram(counts, offset=float(lo))

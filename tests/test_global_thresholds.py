@@ -237,3 +237,15 @@ def test_mean_from_the_image_equals_mean_from_its_histogram(dtype, rng) -> None:
     np.testing.assert_array_equal(fast.mask, slow.mask)
     constant = mean.segment(np.full((5, 5), 9, dtype))
     assert (constant.threshold, constant.found) == (9.0, False)
+
+
+def test_integer_images_wider_than_16_bits_use_fixed_edge_bins() -> None:
+    image = np.array([[0, 10, 70000, 100000]], dtype=np.int32)
+    hist = histogram(image)
+    assert hist.counts.size == 256
+    assert not hist.integer
+    result = algorithms.get("otsu").segment(image)
+    np.testing.assert_array_equal(result.mask, [[False, False, True, True]])
+    narrow = histogram(np.array([[5, 65540]], dtype=np.int32))  # 65,536 levels: full resolution
+    assert narrow.counts.size == 65536
+    assert narrow.integer
