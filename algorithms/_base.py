@@ -55,7 +55,9 @@ class ThresholdResult:
 
     ``bin`` is the last bin of the background: foreground is bins ``> bin``.
     When ``found`` is False the method could not find a threshold in this
-    histogram, ``bin`` is its documented fallback and ``reason`` says why.
+    histogram, ``bin`` is its documented fallback (ImageJ's answer) and
+    ``reason`` says why. A fallback may lie outside ``0..n-1`` (Triangle's
+    ``n`` on a flat histogram): then every pixel is on one side.
     """
 
     bin: int
