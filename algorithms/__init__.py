@@ -6,6 +6,7 @@ A pure library with no knowledge of files, configs or tables::
     mask = algorithms.get("otsu")(image)          # foreground: image > threshold
     algorithms.available("*")                      # registered names, wildcards allowed
     algorithms.get("adaptive", block_size=51)(image)
+    algorithms.try_all(image)                      # every global method, one histogram
 
 Foreground is always the bright side (``image > t``); invert dark-object
 images first (``255 - image``).
