@@ -6,6 +6,7 @@ A pure library with no knowledge of files, configs or tables::
     mask = algorithms.get("otsu")(image)          # foreground: image > threshold
     algorithms.available("*")                      # registered names, wildcards allowed
     algorithms.get("adaptive", block_size=51)(image)
+    algorithms.try_all(image)                      # every global method, one histogram
 
 Foreground is always the bright side (``image > t``); invert dark-object
 images first (``255 - image``).
@@ -26,6 +27,7 @@ from ._base import (
 from ._registry import FILTERS, SEGMENTERS, Registry, UnknownNameError, register
 from .histogram import Histogram, histogram
 from .preprocess import Filter, get_filter
+from .try_all import Trial, try_all
 
 __all__ = [
     "FILTERS",
@@ -38,6 +40,7 @@ __all__ = [
     "Segmentation",
     "Segmenter",
     "ThresholdResult",
+    "Trial",
     "UnknownNameError",
     "available",
     "available_filters",
@@ -46,6 +49,7 @@ __all__ = [
     "get_filter",
     "histogram",
     "register",
+    "try_all",
 ]
 
 

@@ -55,7 +55,9 @@ class ThresholdResult:
 
     ``bin`` is the last bin of the background: foreground is bins ``> bin``.
     When ``found`` is False the method could not find a threshold in this
-    histogram, ``bin`` is its documented fallback and ``reason`` says why.
+    histogram, ``bin`` is its documented fallback (ImageJ's answer) and
+    ``reason`` says why. A fallback may lie outside ``0..n-1`` (Triangle's
+    ``n`` on a flat histogram): then every pixel is on one side.
     """
 
     bin: int
@@ -126,18 +128,70 @@ class Segmenter:
 class GlobalThreshold(Segmenter):
     """A method that picks one threshold from the image histogram.
 
-    Subclasses implement :meth:`_find` on validated integer counts.
+    Subclasses implement :meth:`_find` on validated integer counts and return
+    the bin that ImageJ 1.53t's ``AutoThresholder`` would return on the same
+    counts (generalised from 256 bins to any length). This class does the
+    rest, once for every method:
+
+    * ``ignore_black`` / ``ignore_white`` (Fiji's Auto Threshold options) set
+      the first / last bin to zero before the method sees the histogram
+      (bins 0 and 255 for 8-bit images; the darkest and brightest level
+      present for 16-bit images, whose histogram spans min..max);
+    * the answer is judged: ``found`` is False, with a reason, when the
+      histogram is empty, holds a single level, or when the bin leaves every
+      counted pixel on one side (``bin < first`` or ``bin >= last`` non-empty
+      bin) — e.g. ImageJ's "no threshold" (-1, reported as 0), Triangle's 256
+      on a flat histogram. The bin is still ImageJ's, so results stay
+      deterministic and comparable with ImageJ.
+
+    Parameters
+    ----------
+    ignore_black : bool
+        Do not count the pixels of the first bin (black, 0 in 8-bit images).
+    ignore_white : bool
+        Do not count the pixels of the last bin (white, 255 in 8-bit images).
     """
 
     kind: ClassVar[str] = "global"
 
+    def __init__(self, *, ignore_black: bool = False, ignore_white: bool = False) -> None:
+        self.ignore_black = ignore_black
+        self.ignore_white = ignore_white
+
     def _find(self, counts: np.ndarray) -> ThresholdResult:
         raise NotImplementedError
 
-    def find_threshold(self, hist: Histogram | np.ndarray) -> ThresholdResult:
-        """Threshold bin of a histogram, with whether one was found and why not."""
+    def _check_options(self) -> tuple[bool, bool]:
+        """``(ignore_black, ignore_white)``, checked to be booleans."""
+        return _check_flag(self, "ignore_black"), _check_flag(self, "ignore_white")
+
+    def _counts(self, hist: Histogram | np.ndarray) -> np.ndarray:
+        """Validated counts with the ignore options applied (on a copy)."""
         counts = hist.counts if isinstance(hist, Histogram) else _check_counts(hist)
-        return self._find(counts)
+        ignore = self._check_options()
+        if any(ignore):
+            counts = counts.copy()
+            if ignore[0]:
+                counts[0] = 0
+            if ignore[1]:
+                counts[-1] = 0
+        return counts
+
+    def find_threshold(self, hist: Histogram | np.ndarray) -> ThresholdResult:
+        """Threshold bin of a histogram, with whether one was found and why not.
+
+        Parameters
+        ----------
+        hist : Histogram or array_like of int
+            The histogram, or its 1-D non-negative integer counts.
+
+        Returns
+        -------
+        ThresholdResult
+            ``bin`` (foreground: bins ``> bin``), ``found`` and ``reason``.
+        """
+        counts = self._counts(hist)
+        return _judge(self._find(counts), counts)
 
     def threshold_from_histogram(self, hist: Histogram | np.ndarray) -> int:
         """Last background bin ``t`` for 1-D integer counts (foreground: bins > t)."""
@@ -147,7 +201,7 @@ class GlobalThreshold(Segmenter):
         self, image: np.ndarray, fov: np.ndarray | None = None, hist: Histogram | None = None
     ) -> float:
         """Intensity threshold of ``image``: its foreground is ``image > threshold``."""
-        return self.segment(image, fov=fov, hist=hist).threshold  # type: ignore[return-value]
+        return self._evaluate(check_image(image), fov, hist)[0]
 
     def segment(
         self,
@@ -157,11 +211,44 @@ class GlobalThreshold(Segmenter):
         hist: Histogram | None = None,
     ) -> Segmentation:
         image = check_image(image)
+        value, result = self._evaluate(image, fov, hist)
+        return Segmentation(image > value, value, result.found, result.reason)
+
+    def _evaluate(
+        self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None
+    ) -> tuple[float, ThresholdResult]:
+        """The intensity threshold and the method's answer; no mask is built."""
         if hist is None:
             hist = histogram(image, fov)
         result = self.find_threshold(hist)
-        value = hist.value(result.bin)
-        return Segmentation(image > value, value, result.found, result.reason)
+        return hist.value(result.bin), result
+
+
+def _check_flag(method: Segmenter, name: str) -> bool:
+    value = getattr(method, name)
+    if not isinstance(value, (bool, np.bool_)):
+        msg = f"{type(method).__name__}: {name} must be True or False; got {value!r}."
+        raise ValueError(msg)
+    return bool(value)
+
+
+def _judge(result: ThresholdResult, counts: np.ndarray) -> ThresholdResult:
+    """Mark a bin that does not split the counted pixels into two classes."""
+    if not result.found:
+        return result
+    nonzero = np.flatnonzero(counts)
+    if nonzero.size == 0:
+        return ThresholdResult(result.bin, False, "empty histogram: no pixel is counted")
+    if nonzero.size == 1:
+        reason = f"a single grey level (bin {nonzero[0]}): no split separates two classes"
+        return ThresholdResult(result.bin, False, reason)
+    if not nonzero[0] <= result.bin < nonzero[-1]:
+        reason = (
+            f"bin {result.bin} leaves every counted pixel on one side "
+            f"(non-empty bins {nonzero[0]}..{nonzero[-1]})"
+        )
+        return ThresholdResult(result.bin, False, reason)
+    return result
 
 
 def _check_counts(counts: object) -> np.ndarray:

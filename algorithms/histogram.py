@@ -6,9 +6,13 @@ Rules (the same for every global method):
 * **Other integer** images (``uint16``, ``int32``, …): one bin per integer level
   from the image minimum to its maximum (full resolution, as Fiji's
   Auto Threshold plugin does for 16-bit images); bin ``k`` holds value
-  ``minimum + k``.
-* **Floating-point** images: 256 bins of equal width between the minimum and the
-  maximum (fixed edges, both ends included in the outer bins).
+  ``minimum + k``. The methods run on all these bins, so a 12-bit image gives a
+  12-bit threshold. (ImageJ's own Threshold dialog instead converts 16-bit
+  images to 8 bits first.) Methods that score every split against every level
+  (Huang, Huang2, Shanbhag) cost ``levels**2``: about 0.5 s for 4,000 levels.
+* **Floating-point** images, and integer images spanning more than
+  :data:`MAX_INTEGER_BINS` levels: 256 bins of equal width between the minimum
+  and the maximum (fixed edges, both ends included in the outer bins).
 
 A threshold is a *bin index* ``t``: the background is bins ``0..t``, the
 foreground bins ``t+1..`` — foreground is ``image > t`` for 8-bit images.
@@ -21,19 +25,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _counting
 from ._validation import check_image, check_mask
 
-try:  # OpenCV's histogram is ~5-10x faster than np.bincount for 8-bit data.
+try:  # the fallback when numba is missing: ~5-10x faster than np.bincount.
     import cv2
 except ImportError:  # pragma: no cover - OpenCV is a core dependency
     cv2 = None
 
 __all__ = ["Histogram", "histogram"]
 
-# cv2.calcHist accumulates in float32, exact only up to 2**24 per bin: feed it
-# chunks smaller than that and add the chunks' counts as integers.
-_CALCHIST_CHUNK = 1 << 23
+# cv2.calcHist returns float32 counts, exact only up to 2**24 per bin: feed it
+# at most that many pixels at a time and add the parts as integers.
+_CALCHIST_CHUNK = 1 << 24
 FLOAT_BINS = 256
+MAX_INTEGER_BINS = 1 << 16
+"""Integer images spanning more levels than this are binned like floats."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,12 +89,23 @@ class Histogram:
 
 
 def _hist_uint8(image: np.ndarray, fov: np.ndarray | None) -> np.ndarray:
-    if cv2 is None:  # pragma: no cover
-        values = image if fov is None else image[fov]
-        return np.bincount(values.ravel(), minlength=256).astype(np.int64)
-    image = np.ascontiguousarray(image)
-    flat = image.reshape(-1)
+    """Exact int64 counts of an 8-bit image (within ``fov``).
+
+    The compiled kernel of :mod:`algorithms._counting` when numba is there
+    (2-3x faster than cv2.calcHist on real images, as fast on noise), else
+    cv2.calcHist in chunks small enough for its float32 counts to stay exact.
+    """
+    flat = np.ascontiguousarray(image).reshape(-1)
     flat_fov = None if fov is None else np.ascontiguousarray(fov).reshape(-1).view(np.uint8)
+    if _counting.AVAILABLE:
+        return _counting.count_uint8(flat, flat_fov)
+    if cv2 is None:  # pragma: no cover
+        values = flat if flat_fov is None else flat[flat_fov.view(bool)]
+        return np.bincount(values, minlength=256).astype(np.int64)
+    return _calchist_uint8(flat, flat_fov)
+
+
+def _calchist_uint8(flat: np.ndarray, flat_fov: np.ndarray | None) -> np.ndarray:
     counts = np.zeros(256, dtype=np.int64)
     for start in range(0, flat.size, _CALCHIST_CHUNK):
         chunk = flat[start : start + _CALCHIST_CHUNK]
@@ -129,7 +147,7 @@ def histogram(image: np.ndarray, fov: np.ndarray | None = None) -> Histogram:
         msg = "The field of view holds no pixel; nothing to build a histogram from."
         raise ValueError(msg)
     lo, hi = values.min(), values.max()
-    if np.issubdtype(image.dtype, np.integer):
+    if np.issubdtype(image.dtype, np.integer) and int(hi) - int(lo) < MAX_INTEGER_BINS:
         shifted = (values.astype(np.int64) - int(lo)).ravel()
         counts = np.bincount(shifted, minlength=int(hi) - int(lo) + 1).astype(np.int64)
         return Histogram(counts, offset=float(lo))
