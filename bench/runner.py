@@ -7,6 +7,7 @@ filtered image feeds every global method.
 
 from __future__ import annotations
 
+import inspect
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -89,6 +90,20 @@ def _label(name: str, params: Mapping[str, Any]) -> str:
     return f"{name}(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
 
 
+def _changed_params(segmenter: Segmenter) -> dict[str, Any]:
+    """Parameters that differ from the class defaults (the label's part of a method).
+
+    Every global method has ``ignore_black``/``ignore_white``: naming them on
+    every row would drown what distinguishes one config from another.
+    """
+    signature = inspect.signature(type(segmenter).__init__)
+    return {
+        key: value
+        for key, value in segmenter.get_params().items()
+        if key not in signature.parameters or signature.parameters[key].default != value
+    }
+
+
 def _as_samples(
     data: Any, truth: np.ndarray | None, fov: np.ndarray | None, polarity: str
 ) -> Iterable[Sample]:
@@ -160,7 +175,9 @@ def result_row(
     """One row of the results table (:data:`COLUMNS`, then the parameters)."""
     algo_params = seg.get_params()
     filter_params = filt.get_params()
-    config = f"{_label(seg.name, algo_params)} | {_label(filt.name, filter_params)}"
+    # The method with the parameters it changes, the filter with all of them (its size
+    # is what a grid varies): "adaptive(offset=-20.0) | median(size=3)".
+    config = f"{_label(seg.name, _changed_params(seg))} | {_label(filt.name, filter_params)}"
     return {
         "dataset": dataset_name,
         "dataset_hash": dataset_hash,
