@@ -39,7 +39,6 @@ GOLDEN = Path(__file__).resolve().parents[2] / "results" / "golden_quality.csv"
 KEY = ["dataset", "image", "algo"]
 EXACT = ["tp", "fp", "fn", "tn"]
 CLOSE = ["threshold", "accuracy", "f1", "mcc", "iou"]
-SKIP_DATASETS = {"folder"}  # needs the user's own folders
 
 
 def datasets() -> list[object]:
@@ -48,9 +47,10 @@ def datasets() -> list[object]:
     found = []
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         for name in group_options("dataset"):
-            if name in SKIP_DATASETS:
-                continue
             cfg = compose(config_name="config", overrides=[f"dataset={name}"])
+            if any(OmegaConf.is_missing(cfg.dataset, k) or cfg.dataset[k] is None
+                   for k in ("images", "masks")):  # fmt: skip
+                continue  # a template for the user's own files (folder, volume)
             dataset = from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
             try:
                 dataset.pairs()
