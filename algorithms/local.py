@@ -2,6 +2,14 @@
 
 Border rule: windows that cross the image edge see the edge pixels repeated
 (scipy.ndimage ``mode="nearest"``), as the preprocessing filters do.
+
+This module holds the OpenCV-style ``adaptive`` threshold (mean or
+Gaussian-weighted, ``block_size`` window) and :class:`WindowThreshold`, the
+base of the radius-window methods: Fiji's Auto Local Threshold set and its
+relatives live in :mod:`algorithms.local_moments` (from the window's mean and
+standard deviation) and :mod:`algorithms.local_rank` (from its minimum,
+maximum, median or histogram). Their windows are described in
+:mod:`algorithms.windows`.
 """
 
 from __future__ import annotations
@@ -14,8 +22,52 @@ from scipy import ndimage
 from ._base import LocalThreshold
 from ._registry import register
 from ._validation import check_choice, check_odd_window
+from .windows import SHAPES, check_radius
 
-__all__ = ["Adaptive", "box_sum"]
+__all__ = ["Adaptive", "WindowThreshold", "box_sum", "check_finite", "row_blocks"]
+
+
+def check_finite(value: object, *, name: str) -> float:
+    """Return ``value`` as a finite float, or raise."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not np.isfinite(number):
+        msg = f"{name} must be a finite number; got {value!r}."
+        raise ValueError(msg)
+    return number
+
+
+class WindowThreshold(LocalThreshold):
+    """Base of the methods that threshold each pixel against its ``radius`` window.
+
+    Subclasses store ``radius`` and ``window`` ("disk": ImageJ's circular
+    kernel, as Fiji; "square": side ``2·radius + 1``) and implement
+    ``_mask``. The halo is the radius: a tile cropped with ``radius`` pixels
+    of context on each side reproduces the whole-image mask of its interior
+    exactly (for integer images; see :mod:`algorithms.windows`).
+    """
+
+    radius: int
+    window: str
+
+    def _window(self) -> tuple[int, str]:
+        return check_radius(self.radius), check_choice(self.window, SHAPES, name="window")
+
+    def halo(self) -> int:
+        return self._window()[0]
+
+
+def row_blocks(rows: int, cols: int, elements: int = 1 << 17) -> list[slice]:
+    """Row slices of about ``elements`` pixels each.
+
+    Evaluating a per-pixel formula block by block keeps its temporaries in
+    the CPU cache: on a 4096×4096 image this is several times faster than
+    whole-image NumPy expressions, which are limited by memory bandwidth.
+    """
+    step = max(1, elements // max(cols, 1))
+    return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
 
 
 def box_sum(image: np.ndarray, size: int) -> np.ndarray:
