@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import register
-from .local import WindowThreshold, check_finite
+from .local import WindowThreshold, check_finite, map_row_blocks
 from .windows import window_max, window_median, window_min, window_otsu
 
 __all__ = ["Bernsen", "Contrast", "LocalMedian", "LocalOtsu", "MidGrey"]
@@ -26,8 +26,19 @@ __all__ = ["Bernsen", "Contrast", "LocalMedian", "LocalOtsu", "MidGrey"]
 def _wide(array: np.ndarray) -> np.ndarray:
     """Widen so that sums and differences of two values cannot overflow."""
     if np.issubdtype(array.dtype, np.integer):
-        return array.astype(np.int64)
+        return array.astype(np.int32 if array.itemsize <= 2 else np.int64)
     return array.astype(np.float64)
+
+
+def _blockwise(image: np.ndarray, rule, *stats: np.ndarray) -> np.ndarray:
+    """``mask[rows] = rule(pixels, *stats)`` for each block of rows, on all cores."""
+    mask = np.empty(image.shape, dtype=bool)
+
+    def block(rows: slice) -> None:
+        mask[rows] = rule(image[rows], *(stat[rows] for stat in stats))
+
+    map_row_blocks(block, *image.shape)
+    return mask
 
 
 @register("bernsen")
@@ -78,10 +89,16 @@ class Bernsen(WindowThreshold):
         radius, window = self._window()
         contrast_threshold = check_finite(self.contrast_threshold, name="contrast_threshold")
         uniform_level = check_finite(self.uniform_level, name="uniform_level")
-        low = _wide(window_min(image, radius, window))
-        high = _wide(window_max(image, radius, window))
-        mid = (low + high) // 2 if low.dtype == np.int64 else (low + high) / 2
-        return np.where(high - low >= contrast_threshold, image >= mid, mid >= uniform_level)
+        integer = np.issubdtype(image.dtype, np.integer)
+
+        def rule(pixel: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+            low, high = _wide(low), _wide(high)
+            mid = (low + high) // 2 if integer else (low + high) / 2
+            return np.where(high - low >= contrast_threshold, pixel >= mid, mid >= uniform_level)
+
+        return _blockwise(
+            image, rule, window_min(image, radius, window), window_max(image, radius, window)
+        )
 
 
 @register("contrast")
@@ -119,10 +136,14 @@ class Contrast(WindowThreshold):
 
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
-        low = _wide(window_min(image, radius, window))
-        high = _wide(window_max(image, radius, window))
-        pixel = _wide(image)
-        return (high - pixel <= pixel - low) & (image != 0)
+
+        def rule(pixel: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+            wide = _wide(pixel)
+            return (_wide(high) - wide <= wide - _wide(low)) & (pixel != 0)
+
+        return _blockwise(
+            image, rule, window_min(image, radius, window), window_max(image, radius, window)
+        )
 
 
 @register("local_median")
@@ -153,8 +174,11 @@ class LocalMedian(WindowThreshold):
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
         c = check_finite(self.c, name="c")
-        median = window_median(image, radius, window).astype(np.float64)
-        return image > median - c
+
+        def rule(pixel: np.ndarray, median: np.ndarray) -> np.ndarray:
+            return pixel > median.astype(np.float64) - c
+
+        return _blockwise(image, rule, window_median(image, radius, window))
 
 
 @register("midgrey")
@@ -190,9 +214,16 @@ class MidGrey(WindowThreshold):
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
         c = check_finite(self.c, name="c")
-        low = window_min(image, radius, window).astype(np.float64)
-        high = window_max(image, radius, window).astype(np.float64)
-        return image > (low + high) / 2 - c
+
+        def rule(pixel: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+            middle = np.add(low, high, dtype=np.float64)
+            middle /= 2
+            middle -= c
+            return pixel > middle
+
+        return _blockwise(
+            image, rule, window_min(image, radius, window), window_max(image, radius, window)
+        )
 
 
 @register("local_otsu")

@@ -15,8 +15,8 @@ OpenCV ``BORDER_REPLICATE``, ImageJ's RankFilters). Every window therefore
 holds the same number of pixels, and a tile cropped with ``radius`` pixels of
 context reproduces the whole-image statistics of its interior exactly.
 
-Exactness: sums of integer images are exact integers (int64), which makes
-every local result on integer images tile-invariant. Float images are summed
+Exactness: sums of integer images are exact integers, which makes every
+local result on integer images tile-invariant. Float images are summed
 in float64, where a tile can differ from the whole image in the last bits.
 The fast paths (OpenCV box filters and morphology, FFT correlation rounded
 back to integers, scikit-image's rank filters) are checked against direct
@@ -98,37 +98,46 @@ def footprint(radius: int, shape: str) -> np.ndarray:
 class Moments(NamedTuple):
     """Window count and sums: the mean and variance of every window.
 
-    ``total`` and ``total_sq`` are int64 for integer images (exact) and
-    float64 otherwise. ``mean = total / count`` and the population variance
-    is ``(count·total_sq − total²) / count²`` (see :meth:`variance_numerator`).
-    ``exact`` says whether that numerator fits int64 for this dtype and window.
+    For integer images ``total`` and ``total_sq`` hold the exact integer sums
+    (as int32, int64 or float64 arrays, whichever the fast path produced);
+    for float images they are float64 sums. ``mean = total / count`` and the
+    population variance is ``(count·total_sq − total²) / count²`` (see
+    :meth:`variance_numerator`). ``bound`` bounds ``count²·max|x|²``, which
+    decides how that numerator can be computed exactly.
     """
 
     count: int
     total: np.ndarray
     total_sq: np.ndarray
-    exact: bool
+    bound: float
 
     def mean(self, rows: slice = slice(None)) -> np.ndarray:
         """Window mean (float64) of the given rows."""
-        return self.total[rows] / self.count
+        return np.divide(self.total[rows], self.count, dtype=np.float64)
 
     def variance_numerator(self, rows: slice = slice(None)) -> np.ndarray:
-        """``count·Σx² − (Σx)²`` (≥ 0) for the given rows.
+        """``count·Σx² − (Σx)²`` (≥ 0) of the given rows.
 
-        Exact (int64) when :attr:`exact`, e.g. any 8-bit window below 11
-        million pixels; otherwise float64, clipped at 0.
+        Exact for integer images: in float64 while ``bound < 2⁵³`` (8-bit
+        windows below 370 000 pixels, 16-bit below 1 400), else in int64
+        while ``bound < 2⁶³``; beyond that, and for float images, in float64
+        clipped at 0.
         """
         total = self.total[rows]
         total_sq = self.total_sq[rows]
-        if self.exact:
-            return self.count * total_sq - total * total
-        numerator = self.count * total_sq.astype(np.float64) - np.square(total, dtype=np.float64)
-        return np.maximum(numerator, 0.0, out=numerator)
+        if self.bound >= 2.0**53 and self.bound < 2.0**63:
+            return self.count * total_sq.astype(np.int64) - np.square(total.astype(np.int64))
+        numerator = np.multiply(total_sq, self.count, dtype=np.float64)
+        numerator -= np.square(total, dtype=np.float64)
+        if self.bound >= 2.0**53:  # rounding can make a flat window slightly negative
+            np.maximum(numerator, 0.0, out=numerator)
+        return numerator
 
     def std(self, rows: slice = slice(None)) -> np.ndarray:
         """Window population standard deviation (float64) of the given rows."""
-        return np.sqrt(self.variance_numerator(rows)) / self.count
+        deviation = np.sqrt(self.variance_numerator(rows), dtype=np.float64)
+        deviation /= self.count
+        return deviation
 
 
 def _as_sum_dtype(image: np.ndarray) -> np.ndarray:
@@ -170,8 +179,10 @@ def _disk_sum(values: np.ndarray, radius: int) -> np.ndarray:
 def _disk_sum_fft(values: np.ndarray, radius: int) -> np.ndarray:
     """Disk sum by OpenCV's (FFT) correlation in float64, rounded to the exact integers."""
     kernel = footprint(radius, "disk").astype(np.float64)
+    if values.dtype == np.int8:  # a type filter2D does not take
+        values = values.astype(np.int16)
     summed = cv2.filter2D(values, cv2.CV_64F, kernel, borderType=cv2.BORDER_REPLICATE)
-    return np.rint(summed).astype(np.int64)
+    return np.rint(summed, out=summed)
 
 
 def window_moments(image: np.ndarray, radius: int, shape: str) -> Moments:
@@ -193,29 +204,28 @@ def window_moments(image: np.ndarray, radius: int, shape: str) -> Moments:
     """
     widths = half_widths(radius, shape)
     count = int(np.sum(2 * widths + 1))
-    exact = False
+    bound = float("inf")
     if np.issubdtype(image.dtype, np.integer):
         info = np.iinfo(image.dtype)
-        largest = max(abs(int(info.min)), int(info.max))
-        exact = count * count * largest * largest < 2**63
-    if image.dtype in (np.uint8, np.uint16) and shape == "square":
+        bound = float(count) ** 2 * float(max(-int(info.min), int(info.max))) ** 2
+    if image.dtype == np.uint8 and shape == "square":
+        # OpenCV sums 8-bit values and their squares (< 2¹⁶, so uint16) in
+        # integers: exact while count·65025 < 2³¹, i.e. windows up to 181².
         size = (2 * radius + 1, 2 * radius + 1)
-        border = cv2.BORDER_REPLICATE
-        # OpenCV accumulates 8/16-bit sums in integers and squares in float64,
-        # both exact at these magnitudes; int32 holds n·65535 for n < 32768.
-        total_depth = cv2.CV_32S if count * 65535 < 2**31 else cv2.CV_64F
-        total = cv2.boxFilter(image, total_depth, size, normalize=False, borderType=border)
-        total_sq = cv2.sqrBoxFilter(image, cv2.CV_64F, size, normalize=False, borderType=border)
-        return Moments(count, total.astype(np.int64), np.rint(total_sq).astype(np.int64), exact)
-    if shape == "disk" and image.dtype in (np.uint8, np.int8, np.uint16, np.int16):
-        info = np.iinfo(image.dtype)
-        if count * float(max(-int(info.min), int(info.max))) ** 2 < _FFT_LIMIT:
-            values = image.astype(np.float64)
-            total = _disk_sum_fft(values, radius)
-            return Moments(count, total, _disk_sum_fft(np.square(values), radius), exact)
+        if count * 65025 < 2**31:
+            border = cv2.BORDER_REPLICATE
+            total = cv2.boxFilter(image, cv2.CV_32S, size, normalize=False, borderType=border)
+            squares = np.square(image, dtype=np.uint16)
+            total_sq = cv2.boxFilter(squares, cv2.CV_32S, size, normalize=False, borderType=border)
+            return Moments(count, total, total_sq, bound)
+    small = image.dtype in (np.uint8, np.int8, np.uint16, np.int16)
+    if shape == "disk" and small and bound / count < _FFT_LIMIT:
+        # Squares of 8-bit values fit uint16, which filter2D reads directly.
+        squares = np.square(image, dtype=np.uint16 if image.itemsize == 1 else np.float64)
+        return Moments(count, _disk_sum_fft(image, radius), _disk_sum_fft(squares, radius), bound)
     values = _as_sum_dtype(image)
     summer = _square_sum if shape == "square" else _disk_sum
-    return Moments(count, summer(values, radius), summer(values * values, radius), exact)
+    return Moments(count, summer(values, radius), summer(values * values, radius), bound)
 
 
 def _morphology(image: np.ndarray, radius: int, shape: str, op: str) -> np.ndarray:
