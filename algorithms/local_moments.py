@@ -21,6 +21,8 @@ documented in its class.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from ._registry import register
@@ -47,10 +49,12 @@ class _MomentThreshold(WindowThreshold):
     def _check(self) -> None:
         """Check the method's own parameters (called before any work)."""
 
+    needs_std: ClassVar[bool] = True
+
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
         self._check()
-        moments = window_moments(image, radius, window)
+        moments = window_moments(image, radius, window, squares=self.needs_std)
         return self._compare(image, moments)
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
@@ -93,6 +97,8 @@ class LocalMean(_MomentThreshold):
            [0, 1, 0],
            [0, 0, 0]])
     """
+
+    needs_std: ClassVar[bool] = False
 
     def __init__(self, radius: int = 15, c: float = 0.0, window: str = "disk") -> None:
         self.radius = radius
@@ -472,6 +478,8 @@ class BradleyRoth(_MomentThreshold):
     integral image", Journal of Graphics Tools 12(2):13–21.
     :doi:`10.1080/2151237X.2007.10129236`
     """
+
+    needs_std: ClassVar[bool] = False
 
     def __init__(self, radius: int = 15, t: float = 15.0, window: str = "square") -> None:
         self.radius = radius

@@ -154,3 +154,14 @@ def test_statistics_equal_imagej_rankfilters(name: str, radius: int) -> None:
     # ... and its variance (running double sums, then float32) to float32 precision.
     variance = moments.variance_numerator() / moments.count**2
     np.testing.assert_allclose(variance, expected["VARIANCE"], rtol=1e-6, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", windows.SHAPES)
+def test_moments_without_squares_hold_the_sums_only(shape: str, blobs) -> None:
+    image = blobs[0]
+    full = windows.window_moments(image, 4, shape)
+    sums = windows.window_moments(image, 4, shape, squares=False)
+    np.testing.assert_array_equal(sums.total, full.total)
+    assert sums.total_sq is None
+    with pytest.raises(ValueError, match="without squares"):
+        sums.variance_numerator()
