@@ -155,19 +155,29 @@ class Niblack(_MomentThreshold):
         check_finite(self.c, name="c")
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
-        # p > S/n + k·√V/n − c  ⇔  n·(p + c) − S > k·√V, with V = n·ΣX² − S²:
-        # fewer operations per pixel than forming m and s.
+        # p > S/n + k·√V/n − c  ⇔  L > k·√V  with  L = n·(p + c) − S  and
+        # V = n·ΣX² − S². Comparing squares instead of taking the root saves
+        # the costliest operation, and for integer images L² and V are exact:
+        #   k > 0:  L > 0 and L² > k²V;   k < 0:  L > 0 or L² < k²V;   k = 0:  L > 0.
         n, k, c = moments.count, float(self.k), float(self.c)
         mask = np.empty(image.shape, dtype=bool)
 
         def block(rows: slice) -> None:
-            right = np.sqrt(moments.variance_numerator(rows))
-            right *= k
             left = np.multiply(image[rows], n, dtype=np.float64)
             left -= moments.total[rows]
             if c:
                 left += n * c
-            np.greater(left, right, out=mask[rows])
+            positive = left > 0
+            if k == 0:
+                mask[rows] = positive
+                return
+            right = moments.variance_numerator(rows)
+            right *= k * k
+            np.square(left, out=left)
+            if k > 0:
+                np.logical_and(positive, left > right, out=mask[rows])
+            else:
+                np.logical_or(positive, left < right, out=mask[rows])
 
         map_row_blocks(block, *image.shape)
         return mask
@@ -216,16 +226,32 @@ class Sauvola(_MomentThreshold):
         _positive(self.r, name="r")
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
-        # p > m·(1 − k + k·s/r)  ⇔  n·p > S·(1 − k + k·√V/(r·n)), V = n·ΣX² − S².
+        # p > m·(1 − k + k·s/r)  ⇔  L > a·S·√V  with  L = n·p − (1 − k)·S,
+        # a = k/(r·n), V = n·ΣX² − S². When a·S ≥ 0 (k ≥ 0, no negative
+        # pixels) that is  L > 0 and L² > a²·S²·V: no square root.
         n, k, r = moments.count, float(self.k), float(self.r)
+        a, b = k / (r * n), 1.0 - k
+        no_root = k >= 0 and (
+            np.issubdtype(image.dtype, np.unsignedinteger) or float(np.min(image)) >= 0
+        )
         mask = np.empty(image.shape, dtype=bool)
 
         def block(rows: slice) -> None:
-            right = np.sqrt(moments.variance_numerator(rows))
-            right *= k / (r * n)
-            right += 1.0 - k
-            right *= moments.total[rows]
+            total = moments.total[rows]
             left = np.multiply(image[rows], n, dtype=np.float64)
+            if no_root:
+                left -= b * total
+                right = moments.variance_numerator(rows)
+                right *= np.square(total, dtype=np.float64)
+                right *= a * a
+                positive = left > 0
+                np.square(left, out=left)
+                np.logical_and(positive, left > right, out=mask[rows])
+                return
+            right = np.sqrt(moments.variance_numerator(rows))
+            right *= a
+            right += b
+            right *= total
             np.greater(left, right, out=mask[rows])
 
         map_row_blocks(block, *image.shape)

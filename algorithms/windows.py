@@ -214,18 +214,18 @@ def window_moments(image: np.ndarray, radius: int, shape: str, *, squares: bool 
     if np.issubdtype(image.dtype, np.integer):
         info = np.iinfo(image.dtype)
         bound = float(count) ** 2 * float(max(-int(info.min), int(info.max))) ** 2
-    if image.dtype == np.uint8 and shape == "square":
-        # OpenCV sums 8-bit values and their squares (< 2¹⁶, so uint16) in
-        # integers: exact while count·65025 < 2³¹, i.e. windows up to 181².
+    if shape == "square" and image.dtype in (np.uint8, np.uint16, np.int16) and bound < 2.0**53:
+        # OpenCV's box filters sum the values and their squares exactly (integers
+        # below 2⁵³ in float64). Float64 output keeps the per-pixel formulas in
+        # fast, uniform-type NumPy loops (int32 → float64 casts cost as much as
+        # the arithmetic itself).
         size = (2 * radius + 1, 2 * radius + 1)
-        if count * 65025 < 2**31:
-            border = cv2.BORDER_REPLICATE
-            total = cv2.boxFilter(image, cv2.CV_32S, size, normalize=False, borderType=border)
-            if not squares:
-                return Moments(count, total, None, bound)
-            squared = np.square(image, dtype=np.uint16)
-            total_sq = cv2.boxFilter(squared, cv2.CV_32S, size, normalize=False, borderType=border)
-            return Moments(count, total, total_sq, bound)
+        border = cv2.BORDER_REPLICATE
+        total = cv2.boxFilter(image, cv2.CV_64F, size, normalize=False, borderType=border)
+        if not squares:
+            return Moments(count, total, None, bound)
+        total_sq = cv2.sqrBoxFilter(image, cv2.CV_64F, size, normalize=False, borderType=border)
+        return Moments(count, total, total_sq, bound)
     small = image.dtype in (np.uint8, np.int8, np.uint16, np.int16)
     if shape == "disk" and small and bound / count < _FFT_LIMIT:
         total = _disk_sum_fft(image, radius)

@@ -54,30 +54,49 @@ def small(request, blobs, rng) -> np.ndarray:
 
 SHAPE_RADIUS = [("disk", 1), ("disk", 3), ("square", 2)]
 
-MOMENT_RULES: dict[str, tuple[dict, Callable[[list, float], float]]] = {
-    "local_mean": ({"c": 3}, lambda v, p: mean_std(v)[0] - 3),
-    "niblack": ({"k": -0.4, "c": 2.5}, lambda v, p: sum(mean_std(v) * np.array([1, -0.4])) - 2.5),
-    "sauvola": (
-        {"k": 0.3, "r": 100.0},
-        lambda v, p: mean_std(v)[0] * (1 + 0.3 * (mean_std(v)[1] / 100.0 - 1)),
-    ),
-    "nick": (
+
+def _sauvola(k: float, r: float) -> Callable[[list, float], float]:
+    return lambda v, p: mean_std(v)[0] * (1 + k * (mean_std(v)[1] / r - 1))
+
+
+def _niblack(k: float, c: float) -> Callable[[list, float], float]:
+    return lambda v, p: mean_std(v)[0] + k * mean_std(v)[1] - c
+
+
+MOMENT_RULES: list[tuple[str, dict, Callable[[list, float], float]]] = [
+    ("local_mean", {"c": 3}, lambda v, p: mean_std(v)[0] - 3),
+    ("niblack", {"k": -0.4, "c": 2.5}, _niblack(-0.4, 2.5)),
+    ("niblack", {"k": 0.3, "c": -1}, _niblack(0.3, -1)),
+    ("niblack", {"k": 0.0, "c": 1}, _niblack(0.0, 1)),
+    ("sauvola", {"k": 0.3, "r": 100.0}, _sauvola(0.3, 100.0)),
+    ("sauvola", {"k": -0.2, "r": 128.0}, _sauvola(-0.2, 128.0)),  # the square-root path
+    (
+        "nick",
         {"k": -0.15},
         lambda v, p: (
             mean_std(v)[0]
             - 0.15 * math.sqrt((sum(x * x for x in v) - mean_std(v)[0] ** 2) / len(v))
         ),
     ),
-    "bradley_roth": ({"t": 20}, lambda v, p: mean_std(v)[0] * 0.8),
-}
+    ("bradley_roth", {"t": 20}, lambda v, p: mean_std(v)[0] * 0.8),
+]
 
 
 @pytest.mark.parametrize(("shape", "radius"), SHAPE_RADIUS)
-@pytest.mark.parametrize("name", sorted(MOMENT_RULES))
-def test_moment_methods_follow_their_formula(name, shape, radius, small) -> None:
-    params, rule = MOMENT_RULES[name]
+@pytest.mark.parametrize(("name", "params", "rule"), MOMENT_RULES)
+def test_moment_methods_follow_their_formula(name, params, rule, shape, radius, small) -> None:
     got = algorithms.get(name, radius=radius, window=shape, **params)(small)
     assert_above(got, small, threshold_reference(small, radius, shape, rule))
+
+
+@pytest.mark.parametrize("name", ["sauvola", "niblack", "local_mean"])
+def test_moment_methods_on_signed_images(name: str, rng) -> None:
+    """Negative intensities (int16) take Sauvola's square-root path; same definition."""
+    image = rng.integers(-300, 300, size=(13, 15)).astype(np.int16)
+    rule = {"sauvola": _sauvola(0.5, 128.0), "niblack": _niblack(0.2, 0.0),
+            "local_mean": lambda v, p: mean_std(v)[0]}[name]  # fmt: skip
+    got = algorithms.get(name, radius=2, window="disk")(image)
+    assert_above(got, image, threshold_reference(image, 2, "disk", rule))
 
 
 @pytest.mark.parametrize(("shape", "radius"), SHAPE_RADIUS)
