@@ -25,7 +25,7 @@ from scipy import ndimage
 from ._base import LocalThreshold
 from ._registry import register
 from ._validation import check_choice, check_odd_window
-from .windows import SHAPES, check_radius
+from .windows import SHAPES, check_radius, square_sum
 
 __all__ = ["Adaptive", "WindowThreshold", "box_sum", "check_finite", "map_row_blocks", "row_blocks"]
 
@@ -94,19 +94,8 @@ def box_sum(image: np.ndarray, size: int) -> np.ndarray:
     four look-ups per pixel whatever the window size. Integer images are
     summed in int64, so the sums are exact.
     """
-    r = size // 2
     dtype = np.int64 if np.issubdtype(image.dtype, np.integer) else np.float64
-    padded = np.pad(image.astype(dtype, copy=False), r, mode="edge")
-    table = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1), dtype=dtype)
-    np.cumsum(padded, axis=0, out=table[1:, 1:])
-    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
-    rows, cols = image.shape
-    return (
-        table[size : size + rows, size : size + cols]
-        - table[:rows, size : size + cols]
-        - table[size : size + rows, :cols]
-        + table[:rows, :cols]
-    )
+    return square_sum(image.astype(dtype, copy=False), size // 2)
 
 
 @register("adaptive")

@@ -41,6 +41,7 @@ __all__ = [
     "check_radius",
     "footprint",
     "half_widths",
+    "square_sum",
     "window_max",
     "window_median",
     "window_min",
@@ -149,8 +150,11 @@ def _as_sum_dtype(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float64, copy=False)
 
 
-def _square_sum(values: np.ndarray, radius: int) -> np.ndarray:
-    """Sum over the square window, by an integral image of the edge-padded array."""
+def square_sum(values: np.ndarray, radius: int) -> np.ndarray:
+    """Sum over the ``2·radius + 1`` square, by an integral image of the edge-padded array.
+
+    Exact for int64 ``values``; callers choose the accumulation dtype.
+    """
     size = 2 * radius + 1
     padded = np.pad(values, radius, mode="edge")
     table = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1), dtype=values.dtype)
@@ -231,11 +235,12 @@ def window_moments(image: np.ndarray, radius: int, shape: str, *, squares: bool 
         total = _disk_sum_fft(image, radius)
         if not squares:
             return Moments(count, total, None, bound)
-        # Squares of 8-bit values fit uint16, which filter2D reads directly.
-        squared = np.square(image, dtype=np.uint16 if image.itemsize == 1 else np.float64)
+        # Squares of 8-bit values fit 16 bits, which filter2D reads directly.
+        wide = {np.dtype(np.uint8): np.uint16, np.dtype(np.int8): np.int16}
+        squared = np.square(image, dtype=wide.get(image.dtype, np.float64))
         return Moments(count, total, _disk_sum_fft(squared, radius), bound)
     values = _as_sum_dtype(image)
-    summer = _square_sum if shape == "square" else _disk_sum
+    summer = square_sum if shape == "square" else _disk_sum
     total_sq = summer(values * values, radius) if squares else None
     return Moments(count, summer(values, radius), total_sq, bound)
 

@@ -165,3 +165,12 @@ def test_moments_without_squares_hold_the_sums_only(shape: str, blobs) -> None:
     assert sums.total_sq is None
     with pytest.raises(ValueError, match="without squares"):
         sums.variance_numerator()
+
+
+@pytest.mark.parametrize("shape", windows.SHAPES)
+def test_signed_8_bit_moments_are_exact(shape: str, rng) -> None:
+    image = rng.integers(-128, 128, size=(9, 12)).astype(np.int8)
+    moments = windows.window_moments(image, 3, shape)
+    np.testing.assert_array_equal(moments.total, per_pixel(image, 3, shape, sum))
+    squares = per_pixel(image, 3, shape, lambda v: sum(x * x for x in v))
+    np.testing.assert_array_equal(moments.total_sq, squares)
