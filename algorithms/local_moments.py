@@ -9,7 +9,9 @@ The window sums are exact integers for integer images (integral images for
 squares, see :mod:`algorithms.windows` for disks), so ``m`` and ``s`` are
 correctly rounded float64 values and a tile cropped with ``radius`` pixels of
 context reproduces the whole-image mask. The per-pixel formula is then
-evaluated block by block to stay in cache.
+evaluated block by block to stay in cache. Niblack and Sauvola on 8-bit
+images with square windows take a one-pass kernel instead
+(:mod:`algorithms._fused`, numba), with bit-identical masks.
 
 Fiji parity (Auto Local Threshold v1.17, 8-bit images, ``window="disk"``,
 same radius): Fiji compares ``p > (int) t``, which equals ``p > t`` for
@@ -54,8 +56,15 @@ class _MomentThreshold(WindowThreshold):
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
         self._check()
+        fused = self._fused(image, radius) if window == "square" else None
+        if fused is not None:
+            return fused
         moments = window_moments(image, radius, window, squares=self.needs_std)
         return self._compare(image, moments)
+
+    def _fused(self, image: np.ndarray, radius: int) -> np.ndarray | None:
+        """The one-pass mask (8-bit, square windows) where a method has one."""
+        return None
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
         mask = np.empty(image.shape, dtype=bool)
@@ -154,6 +163,13 @@ class Niblack(_MomentThreshold):
         check_finite(self.k, name="k")
         check_finite(self.c, name="c")
 
+    def _fused(self, image: np.ndarray, radius: int) -> np.ndarray | None:
+        from . import _fused
+
+        if not _fused.fits(image, radius):
+            return None
+        return _fused.niblack(image, radius, float(self.k), (2 * radius + 1) ** 2 * float(self.c))
+
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
         # p > S/n + k·√V/n − c  ⇔  L > k·√V  with  L = n·(p + c) − S  and
         # V = n·ΣX² − S². Comparing squares instead of taking the root saves
@@ -224,6 +240,15 @@ class Sauvola(_MomentThreshold):
     def _check(self) -> None:
         check_finite(self.k, name="k")
         _positive(self.r, name="r")
+
+    def _fused(self, image: np.ndarray, radius: int) -> np.ndarray | None:
+        from . import _fused
+
+        k, r = float(self.k), float(self.r)
+        if k < 0 or not _fused.fits(image, radius):
+            return None
+        count = (2 * radius + 1) ** 2
+        return _fused.sauvola(image, radius, k / (r * count), 1.0 - k)
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
         # p > m·(1 − k + k·s/r)  ⇔  L > a·S·√V  with  L = n·p − (1 − k)·S,

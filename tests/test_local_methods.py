@@ -283,3 +283,25 @@ def test_foreground_is_the_bright_side(name: str, blobs) -> None:
     core = np.zeros_like(truth)
     core[13:22, 15:27] = True
     assert mask[core].mean() > 0.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    image=arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40)),
+                 elements=st.integers(0, 255)),
+    radius=st.integers(1, 6),
+    k=st.sampled_from([-0.5, -0.2, 0.0, 0.2, 0.5, 1.5]),
+    c=st.sampled_from([0.0, -3.0, 2.5]),
+)  # fmt: skip
+def test_one_pass_kernels_equal_the_numpy_path(image, radius, k, c) -> None:
+    """8-bit square windows take the fused numba kernels: the same masks, bit for bit."""
+    from algorithms.windows import window_moments
+
+    moments = window_moments(image, radius, "square")
+    methods = [algorithms.get("niblack", radius=radius, k=k, c=c, window="square")]
+    if k >= 0:
+        methods.append(algorithms.get("sauvola", radius=radius, k=k, r=64.0, window="square"))
+    for method in methods:
+        fused = method._fused(image, radius)
+        assert fused is not None
+        np.testing.assert_array_equal(fused, method._compare(image, moments))
