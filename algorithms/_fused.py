@@ -38,8 +38,10 @@ def _threshold(padded, radius, kind, p1, p2, p3, out):  # pragma: no cover - com
     width = cols + 2 * radius
     for band in numba.prange((rows + _BAND - 1) // _BAND):
         top = band * _BAND
-        column = np.zeros(width, np.int32)
+        column = np.zeros(width, np.int32)  # window-high column sums, sliding down
         column_sq = np.zeros(width, np.int32)
+        prefix = np.zeros(width + 1, np.int64)  # their running sums along the row
+        prefix_sq = np.zeros(width + 1, np.int64)
         for k in range(size):
             for x in range(width):
                 v = np.int32(padded[top + k, x])
@@ -52,29 +54,25 @@ def _threshold(padded, radius, kind, p1, p2, p3, out):  # pragma: no cover - com
                     w = np.int32(padded[y - 1, x])
                     column[x] += v - w
                     column_sq[x] += v * v - w * w
-            total = np.int32(0)
-            total_sq = np.int32(0)
-            for x in range(size):
-                total += column[x]
-                total_sq += column_sq[x]
-            for x in range(cols):
-                if x > 0:
-                    total += column[x + 2 * radius] - column[x - 1]
-                    total_sq += column_sq[x + 2 * radius] - column_sq[x - 1]
-                s = float(total)
-                v = float(total_sq) * count - s * s  # count·ΣX² − S², exact
-                left = float(padded[y + radius, x + radius]) * count
-                if kind == SAUVOLA:  # p1 = a², p2 = b: L = n·p − b·S
-                    left = left - p2 * s
-                    out[y, x] = left > 0 and left * left > v * (s * s) * p1
-                else:  # NIBLACK, p1 = k², p2 = sign of k, p3 = n·c
-                    left = left - s
-                    if p3 != 0:
-                        left = left + p3
+            for x in range(width):
+                prefix[x + 1] = prefix[x] + column[x]
+                prefix_sq[x + 1] = prefix_sq[x] + column_sq[x]
+            # Branch-free loops per case, so the compiler can vectorise them.
+            if kind == SAUVOLA:  # p1 = a², p2 = b: L = n·p − b·S
+                for x in range(cols):
+                    s = float(prefix[x + size] - prefix[x])
+                    v = float(prefix_sq[x + size] - prefix_sq[x]) * count - s * s
+                    left = float(padded[y + radius, x + radius]) * count - p2 * s
+                    out[y, x] = (left > 0) & (left * left > v * (s * s) * p1)
+            else:  # NIBLACK, p1 = k², p2 = sign of k, p3 = n·c: L = n·p − S + n·c
+                for x in range(cols):
+                    s = float(prefix[x + size] - prefix[x])
+                    v = float(prefix_sq[x + size] - prefix_sq[x]) * count - s * s
+                    left = float(padded[y + radius, x + radius]) * count - s + p3
                     if p2 > 0:
-                        out[y, x] = left > 0 and left * left > v * p1
+                        out[y, x] = (left > 0) & (left * left > v * p1)
                     elif p2 < 0:
-                        out[y, x] = left > 0 or left * left < v * p1
+                        out[y, x] = (left > 0) | (left * left < v * p1)
                     else:
                         out[y, x] = left > 0
 

@@ -181,8 +181,7 @@ class Niblack(_MomentThreshold):
         def block(rows: slice) -> None:
             left = np.multiply(image[rows], n, dtype=np.float64)
             left -= moments.total[rows]
-            if c:
-                left += n * c
+            left += n * c  # exactly as the one-pass kernel does, even when c = 0
             positive = left > 0
             if k == 0:
                 mask[rows] = positive
