@@ -6,12 +6,15 @@ Here both happen in one pass: running column sums over the edge-padded
 image, a sliding sum along each row, and the comparison, evaluated with the
 same floating-point operations in the same order as the NumPy path, so the
 masks are identical (``tests/test_local_methods.py`` checks it). On a
-4096×4096 image this is about four times faster, which is what puts these
-two methods well past ten times scikit-image's speed.
+4096×4096 image this is about four times faster, on one core, which is what
+puts these two methods well past ten times scikit-image's speed.
 
 The sums are int32: exact while ``count · 255²`` < 2³¹, i.e. windows up to
 181×181 (:func:`fits`). Compiled on first use (a second or two) and cached
 on disk by numba; the local methods import this module only when they use it.
+Single-threaded on purpose, and free of the GIL: callers that run tiles on
+threads parallelise it without numba's thread pool, which does not allow
+concurrent launches from several threads.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import numba
 import numpy as np
 
 SAUVOLA, NIBLACK = 0, 1
-_BAND = 128  # rows per parallel task: the column sums restart once per band
 
 
 def fits(image: np.ndarray, radius: int) -> bool:
@@ -30,51 +32,49 @@ def fits(image: np.ndarray, radius: int) -> bool:
     return image.dtype == np.uint8 and count * 255 * 255 < 2**31
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _threshold(padded, radius, kind, p1, p2, p3, out):  # pragma: no cover - compiled
     rows, cols = out.shape
     size = 2 * radius + 1
     count = float(size * size)
     width = cols + 2 * radius
-    for band in numba.prange((rows + _BAND - 1) // _BAND):
-        top = band * _BAND
-        column = np.zeros(width, np.int32)  # window-high column sums, sliding down
-        column_sq = np.zeros(width, np.int32)
-        prefix = np.zeros(width + 1, np.int64)  # their running sums along the row
-        prefix_sq = np.zeros(width + 1, np.int64)
-        for k in range(size):
+    column = np.zeros(width, np.int32)  # window-high column sums, sliding down
+    column_sq = np.zeros(width, np.int32)
+    prefix = np.zeros(width + 1, np.int64)  # their running sums along the row
+    prefix_sq = np.zeros(width + 1, np.int64)
+    for k in range(size):
+        for x in range(width):
+            v = np.int32(padded[k, x])
+            column[x] += v
+            column_sq[x] += v * v
+    for y in range(rows):
+        if y > 0:  # slide the columns down one row
             for x in range(width):
-                v = np.int32(padded[top + k, x])
-                column[x] += v
-                column_sq[x] += v * v
-        for y in range(top, min(rows, top + _BAND)):
-            if y > top:  # slide the columns down one row
-                for x in range(width):
-                    v = np.int32(padded[y + 2 * radius, x])
-                    w = np.int32(padded[y - 1, x])
-                    column[x] += v - w
-                    column_sq[x] += v * v - w * w
-            for x in range(width):
-                prefix[x + 1] = prefix[x] + column[x]
-                prefix_sq[x + 1] = prefix_sq[x] + column_sq[x]
-            # Branch-free loops per case, so the compiler can vectorise them.
-            if kind == SAUVOLA:  # p1 = a², p2 = b: L = n·p − b·S
-                for x in range(cols):
-                    s = float(prefix[x + size] - prefix[x])
-                    v = float(prefix_sq[x + size] - prefix_sq[x]) * count - s * s
-                    left = float(padded[y + radius, x + radius]) * count - p2 * s
-                    out[y, x] = (left > 0) & (left * left > v * (s * s) * p1)
-            else:  # NIBLACK, p1 = k², p2 = sign of k, p3 = n·c: L = n·p − S + n·c
-                for x in range(cols):
-                    s = float(prefix[x + size] - prefix[x])
-                    v = float(prefix_sq[x + size] - prefix_sq[x]) * count - s * s
-                    left = float(padded[y + radius, x + radius]) * count - s + p3
-                    if p2 > 0:
-                        out[y, x] = (left > 0) & (left * left > v * p1)
-                    elif p2 < 0:
-                        out[y, x] = (left > 0) | (left * left < v * p1)
-                    else:
-                        out[y, x] = left > 0
+                v = np.int32(padded[y + 2 * radius, x])
+                w = np.int32(padded[y - 1, x])
+                column[x] += v - w
+                column_sq[x] += v * v - w * w
+        for x in range(width):
+            prefix[x + 1] = prefix[x] + column[x]
+            prefix_sq[x + 1] = prefix_sq[x] + column_sq[x]
+        # Branch-free loops per case, so the compiler can vectorise them.
+        if kind == SAUVOLA:  # p1 = a², p2 = b: L = n·p − b·S
+            for x in range(cols):
+                s = float(prefix[x + size] - prefix[x])
+                v = float(prefix_sq[x + size] - prefix_sq[x]) * count - s * s
+                left = float(padded[y + radius, x + radius]) * count - p2 * s
+                out[y, x] = (left > 0) & (left * left > v * (s * s) * p1)
+        else:  # NIBLACK, p1 = k², p2 = sign of k, p3 = n·c: L = n·p − S + n·c
+            for x in range(cols):
+                s = float(prefix[x + size] - prefix[x])
+                v = float(prefix_sq[x + size] - prefix_sq[x]) * count - s * s
+                left = float(padded[y + radius, x + radius]) * count - s + p3
+                if p2 > 0:
+                    out[y, x] = (left > 0) & (left * left > v * p1)
+                elif p2 < 0:
+                    out[y, x] = (left > 0) | (left * left < v * p1)
+                else:
+                    out[y, x] = left > 0
 
 
 def _run(image: np.ndarray, radius: int, kind: int, p1: float, p2: float, p3: float):

@@ -305,3 +305,16 @@ def test_one_pass_kernels_equal_the_numpy_path(image, radius, k, c) -> None:
         fused = method._fused(image, radius)
         assert fused is not None
         np.testing.assert_array_equal(fused, method._compare(image, moments))
+
+
+def test_concurrent_calls_from_threads_agree(blobs) -> None:
+    """Tiled runs call the methods from several threads at once (one-pass kernel included)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    image = np.tile(blobs[0], (4, 4))
+    methods = [algorithms.get(n, radius=5, window="square") for n in ("sauvola", "niblack")]
+    expected = [m(image) for m in methods]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda i: methods[i % 2](image), range(8)))
+    for i, result in enumerate(results):
+        np.testing.assert_array_equal(result, expected[i % 2])

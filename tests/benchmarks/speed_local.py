@@ -1,11 +1,14 @@
 """Speed of the local methods against scikit-image and scipy: ratios measured in one run.
 
-    PYTHONPATH=. python tests/benchmarks/speed_local.py [--size 4096] [--repeat 3] [--all]
+    PYTHONPATH=. python tests/benchmarks/speed_local.py [--size 4096] [--repeat 3]
+                                                       [--all] [--threads N]
 
 Each line times ours and the reference on the same 4096×4096 8-bit image (the
 built-in KESM tile repeated), best of ``--repeat`` runs, and checks that the
 outputs agree where the definitions do. ``--all`` also times every registered
 local method at its defaults (local Otsu and the disk median take seconds).
+``--threads 1`` limits numba and OpenCV to one thread, for a comparison with
+the single-threaded references on equal terms.
 """
 
 from __future__ import annotations
@@ -81,9 +84,17 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=4096)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--all", action="store_true", help="also time every local method")
+    parser.add_argument("--threads", type=int, default=0, help="numba/OpenCV threads (0: all)")
     args = parser.parse_args()
+    if args.threads:
+        import cv2
+        import numba
+
+        cv2.setNumThreads(args.threads)
+        numba.set_num_threads(args.threads)
     image = slide(args.size)
-    print(f"image {image.shape} {image.dtype}; best of {args.repeat} runs")
+    threads = args.threads or "all"
+    print(f"image {image.shape} {image.dtype}; best of {args.repeat} runs; threads: {threads}")
     for label, (make, margin) in PAIRS.items():
         ours, reference = make(image)
         t_ours, out_ours = best_of(ours, args.repeat)
