@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import global_thresholds, local  # noqa: F401  (imports register the methods)
+from . import global_thresholds, local, local_moments, local_rank  # noqa: F401  (imports register the methods)
 from ._base import (
     GlobalThreshold,
     LocalThreshold,

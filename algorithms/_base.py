@@ -273,6 +273,17 @@ class LocalThreshold(Segmenter):
 
     kind: ClassVar[str] = "local"
 
+    def image_statistics(self, image: np.ndarray) -> dict[str, float]:
+        """Parameter values the method would derive from the whole ``image``.
+
+        Most local methods look only at each pixel's window and return ``{}``.
+        A method that also uses image-wide values (Wolf–Jolion's minimum grey
+        level and largest local deviation) returns them here, under the names
+        of its parameters: setting them makes tiles reproduce the whole-image
+        result exactly (``type(m)(**{**m.get_params(), **m.image_statistics(image)})``).
+        """
+        return {}
+
     def _mask(self, image: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
