@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import global_thresholds, local  # noqa: F401  (imports register the methods)
+from . import global_thresholds, learned, local  # noqa: F401  (imports register the methods)
 from ._base import (
     GlobalThreshold,
     LocalThreshold,
@@ -25,6 +25,7 @@ from ._base import (
 )
 from ._registry import FILTERS, SEGMENTERS, Registry, UnknownNameError, register
 from .histogram import Histogram, histogram
+from .learned import LearnedSegmenter, MissingDependencyError, NotFittedError
 from .preprocess import Filter, get_filter
 
 __all__ = [
@@ -33,7 +34,10 @@ __all__ = [
     "Filter",
     "GlobalThreshold",
     "Histogram",
+    "LearnedSegmenter",
     "LocalThreshold",
+    "MissingDependencyError",
+    "NotFittedError",
     "Registry",
     "Segmentation",
     "Segmenter",

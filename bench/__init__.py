@@ -11,6 +11,7 @@ from __future__ import annotations
 from .datasets import FolderDataset, Sample, builtin_sample, read_image, read_truth
 from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 from .runner import COLUMNS, evaluate
+from .splits import Split, split_of
 
 __all__ = [
     "COLUMNS",
@@ -18,10 +19,12 @@ __all__ = [
     "ConfusionCounts",
     "FolderDataset",
     "Sample",
+    "Split",
     "builtin_sample",
     "confusion_counts",
     "evaluate",
     "read_image",
     "read_truth",
     "scores",
+    "split_of",
 ]

@@ -25,7 +25,14 @@ from omegaconf.errors import OmegaConfBaseException
 import algorithms
 from algorithms import FILTERS, SEGMENTERS
 
-__all__ = ["BenchConfig", "ConfigError", "DatasetConfig", "schema_for", "validate"]
+__all__ = [
+    "BenchConfig",
+    "ConfigError",
+    "DatasetConfig",
+    "SplitConfig",
+    "schema_for",
+    "validate",
+]
 
 
 class ConfigError(ValueError):
@@ -55,6 +62,15 @@ class OutputConfig:
 
 
 @dataclass
+class SplitConfig:
+    """The train/test rule (``bench.splits``) and which side is scored."""
+
+    seed: int = 0
+    test_fraction: float = 0.3
+    score: str = "auto"  # auto | test | train | all (see bench.evaluate)
+
+
+@dataclass
 class BenchConfig:
     """The whole run: ``python -m bench algo=li filter.size=5 repeat=5``."""
 
@@ -63,6 +79,9 @@ class BenchConfig:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     repeat: int = 1
+    split: SplitConfig = field(default_factory=SplitConfig)
+    allow_train_eval: bool = False  # score learned methods on their training images too
+    cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
 
 
 def _annotation(default: Any) -> Any:

@@ -3,6 +3,10 @@
 Work shared between configurations is done once: each sample is loaded and
 inverted once, each filter runs once per sample, and the histogram of each
 filtered image feeds every global method.
+
+Learned methods (``requires_fit``) are first fitted on the train side of the
+split (:mod:`bench.splits`), through the cache of :mod:`bench.learned`, and
+then scored on the test side only, unless told otherwise explicitly.
 """
 
 from __future__ import annotations
@@ -11,16 +15,20 @@ import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import algorithms
-from algorithms import Filter, GlobalThreshold, Segmentation, Segmenter, histogram
+from algorithms import Filter, GlobalThreshold, LearnedSegmenter, Segmentation, Segmenter, histogram
+from algorithms.learned import image_digest
 
 from .datasets import Sample, invert
+from .learned import Fitted, fit_learned
 from .metrics import METRICS, confusion_counts, scores
+from .splits import Split
 
 __all__ = ["COLUMNS", "Result", "as_filter", "as_segmenter", "evaluate"]
 
@@ -29,11 +37,16 @@ FilterSpec = str | Mapping[str, Any] | Filter | None
 
 COLUMNS = [
     "dataset", "image", "algo", "filter", "config", "threshold", "found", "polarity",
-    "height", "width", "tp", "fp", "fn", "tn", *METRICS,
-    "t_preprocess_s", "t_segment_s", "t_metrics_s", "repeat",
+    "split", "n_train", "height", "width", "tp", "fp", "fn", "tn", *METRICS,
+    "t_train_s", "train_cached", "t_preprocess_s", "t_segment_s", "t_metrics_s", "repeat",
 ]  # fmt: skip
 """Columns every result table has, in order; parameter columns follow
-(``algo_<name>``, ``filter_<name>``)."""
+(``algo_<name>``, ``filter_<name>``). ``split`` is the image's side: for a
+learned method "train" means the model was trained on it; ``n_train`` is
+the number of training images (0 for methods that learn nothing);
+``t_train_s`` the fit's wall time and ``t_segment_s`` the inference time."""
+
+SCORE_SPLITS = ("auto", "test", "train", "all")
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,67 @@ def _as_samples(
     return data
 
 
+def _as_split(split: Split | Mapping[str, Any] | None) -> Split:
+    if split is None:
+        return Split()
+    if isinstance(split, Split):
+        return split
+    if isinstance(split, Mapping):
+        return Split(**{k: v for k, v in split.items() if k in ("seed", "test_fraction")})
+    msg = f"split must be a Split, a mapping with seed/test_fraction, or None; got {split!r}."
+    raise TypeError(msg)
+
+
+def _check_scoring(segmenters: list[Segmenter], score_split: str, allow_train_eval: bool) -> None:
+    if score_split not in SCORE_SPLITS:
+        msg = f"score_split must be one of {', '.join(SCORE_SPLITS)}; got {score_split!r}."
+        raise ValueError(msg)
+    learned = [s.name for s in segmenters if s.requires_fit]
+    if learned and score_split in ("train", "all") and not allow_train_eval:
+        msg = (
+            f"Refusing to score learned method(s) {', '.join(learned)} on their own training "
+            f"images (score_split={score_split!r}): such scores are optimistic and say nothing "
+            "about new images. Score the test split (the default), or pass "
+            "allow_train_eval=True (CLI: allow_train_eval=true) to get them anyway; those rows "
+            "say split=train."
+        )
+        raise ValueError(msg)
+
+
+def _oriented(sample: Sample) -> np.ndarray:
+    """The sample's image with its objects bright (dark-object images inverted)."""
+    return invert(sample.image) if sample.polarity == "dark" else sample.image
+
+
+def _fit_all(
+    segmenters: list[Segmenter],
+    filters: list[Filter],
+    train: list[Sample],
+    cache_dir: str | Path | None,
+    label: str,
+) -> dict[tuple[int, int], Fitted]:
+    """Fit every learned method once per filter, on the train samples as they will be seen."""
+    fits: dict[tuple[int, int], Fitted] = {}
+    learned = [(i, s) for i, s in enumerate(segmenters) if isinstance(s, LearnedSegmenter)]
+    if not learned:
+        return fits
+    for f, filt in enumerate(filters):
+        if all(s.is_fitted() for _, s in learned):
+            images = []
+        else:
+            images = [filt(_oriented(sample)) for sample in train]
+        truths = [sample.truth for sample in train]
+        fovs = [sample.fov for sample in train]
+        for i, seg in learned:
+            if seg.is_fitted():  # fitted by the caller: use as given, training unknown
+                fits[f, i] = Fitted(seg, float("nan"), False, seg.n_train_images_, "")
+            else:
+                fits[f, i] = fit_learned(
+                    seg, images, truths, fovs, cache_dir=cache_dir, label=label
+                )
+    return fits
+
+
 def _timed(
     repeat: int, function: Callable[..., Any], *args: Any, **kwargs: Any
 ) -> tuple[Any, float]:
@@ -121,6 +195,34 @@ def _timed(
     return result, statistics.median(times)
 
 
+def _learned_side(
+    fitted: Fitted, image: np.ndarray, side: str, sample_id: str, allow_train_eval: bool
+) -> str:
+    """The image's side for a learned model: "train" when the model was trained on it."""
+    seen = image_digest(image) in fitted.segmenter.train_digests_
+    if not fitted.key:  # fitted by the caller: its own training images are its train side
+        return "train" if seen else "test"
+    if seen and side == "test":
+        if not allow_train_eval:
+            msg = (
+                f"Refusing to score {fitted.segmenter.name!r} on test image {sample_id!r}: "
+                "the model was trained on an identical image (a duplicate across the split), "
+                "so its score would be optimistic. Remove the duplicate, or pass "
+                "allow_train_eval=True to score it anyway (the row says split=train)."
+            )
+            raise ValueError(msg)
+        return "train"
+    return side
+
+
+def _scored(side: str, learned: bool, score_split: str) -> bool:
+    if score_split == "all" or (score_split == "auto" and not learned):
+        return True
+    if score_split == "auto":
+        return side == "test"
+    return side == score_split
+
+
 def evaluate(
     data: Any,
     methods: Iterable[MethodSpec] = ("otsu",),
@@ -132,6 +234,10 @@ def evaluate(
     dataset: str | None = None,
     repeat: int = 1,
     on_result: Callable[[Result], None] | None = None,
+    split: Split | Mapping[str, Any] | None = None,
+    score_split: str = "auto",
+    allow_train_eval: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Score every method × filter on every sample; one row per combination.
 
@@ -152,6 +258,23 @@ def evaluate(
         Run each segmenter this many times and report the median time.
     on_result : callable, optional
         Called with a :class:`Result` for each row (e.g. to draw overlays).
+    split : Split or mapping, optional
+        The train/test rule (default ``Split(seed=0, test_fraction=0.3)``).
+        Learned methods are fitted on the train side; every row states its
+        image's side in the ``split`` column.
+    score_split : {"auto", "test", "train", "all"}
+        Which images are scored: "auto" scores learned methods on the test
+        side and the others on every image; "test" scores every method on
+        the test side only (the fair comparison); "train" and "all" score
+        learned methods on their training images, which needs
+        ``allow_train_eval``.
+    allow_train_eval : bool
+        Allow scoring learned methods on their training images. Without it
+        such a request, or a test image identical to a training image, is an
+        error.
+    cache_dir : path, optional
+        Where fitted learned models are cached (e.g. ``"results/cache"``);
+        None fits them anew.
 
     Returns
     -------
@@ -174,21 +297,45 @@ def evaluate(
     if not segmenters or not filter_list:
         msg = "evaluate needs at least one method and one filter (use None for no filter)."
         raise ValueError(msg)
-    # Check every parameter before the first image is touched.
+    # Check every parameter (and optional dependency) before the first image is touched.
     for item in (*segmenters, *filter_list):
         item.halo()
+    for seg in segmenters:
+        if isinstance(seg, LearnedSegmenter):
+            seg.check_dependencies()
+    rule = _as_split(split)
+    _check_scoring(segmenters, score_split, allow_train_eval)
 
     dataset_name = dataset or getattr(data, "name", None) or "arrays"
+    samples = _as_samples(data, truth, fov, polarity)
+    fits: dict[tuple[int, int], Fitted] = {}
+    if any(s.requires_fit for s in segmenters):
+        samples = list(samples)
+        train = [s for s in samples if rule.of(s.id) == "train"]
+        fits = _fit_all(segmenters, filter_list, train, cache_dir, dataset_name)
     rows: list[dict[str, Any]] = []
-    for sample in _as_samples(data, truth, fov, polarity):
-        image = invert(sample.image) if sample.polarity == "dark" else sample.image
-        for filt in filter_list:
+    scored_learned: set[str] = set()
+    for sample in samples:
+        image = _oriented(sample)
+        side = rule.of(sample.id)
+        for f, filt in enumerate(filter_list):
             filtered, t_pre = _timed(1, filt, image)
             hist, t_hist = None, 0.0
             if any(isinstance(s, GlobalThreshold) for s in segmenters):
                 hist, t_hist = _timed(repeat, histogram, filtered, sample.fov)
-            for seg in segmenters:
-                result, t_seg = _timed(repeat, seg.segment, filtered, fov=sample.fov, hist=hist)
+            for i, seg in enumerate(segmenters):
+                fitted = fits.get((f, i))
+                row_side = side
+                if fitted is not None:
+                    row_side = _learned_side(fitted, filtered, side, sample.id, allow_train_eval)
+                # The split decides what is scored; a caller's model has its own train side.
+                chosen_by = row_side if fitted is not None and not fitted.key else side
+                if not _scored(chosen_by, fitted is not None, score_split):
+                    continue
+                model = seg if fitted is None else fitted.segmenter
+                if fitted is not None:
+                    scored_learned.add(model.name)
+                result, t_seg = _timed(repeat, model.segment, filtered, fov=sample.fov, hist=hist)
                 if isinstance(seg, GlobalThreshold):
                     t_seg += t_hist  # the histogram is shared, but part of each method's cost
                 counts, t_metrics = _timed(
@@ -206,10 +353,14 @@ def evaluate(
                     "threshold": np.nan if result.threshold is None else float(result.threshold),
                     "found": result.found,
                     "polarity": sample.polarity,
+                    "split": row_side,
+                    "n_train": 0 if fitted is None else fitted.n_train,
                     "height": filtered.shape[0],
                     "width": filtered.shape[1],
                     **counts.as_dict(),
                     **scores(counts),
+                    "t_train_s": 0.0 if fitted is None else fitted.t_train_s,
+                    "train_cached": fitted is not None and fitted.cached,
                     "t_preprocess_s": t_pre,
                     "t_segment_s": t_seg,
                     "t_metrics_s": t_metrics,
@@ -220,6 +371,14 @@ def evaluate(
                 rows.append(row)
                 if on_result is not None:
                     on_result(Result(sample, filtered, result, row))
+    unscored = sorted({fitted.segmenter.name for fitted in fits.values()} - scored_learned)
+    if unscored:
+        msg = (
+            f"No image to score {', '.join(unscored)} on (score_split={score_split!r}, split "
+            f"seed={rule.seed}, test_fraction={rule.test_fraction}): the test side is empty. "
+            "Raise split.test_fraction or use a dataset with more images."
+        )
+        raise ValueError(msg)
     table = pd.DataFrame(rows)
     extra = [c for c in table.columns if c not in COLUMNS]
     return table.reindex(columns=[*COLUMNS, *extra])
