@@ -39,7 +39,7 @@ def format_table(table: pd.DataFrame) -> str:
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
     if "n_train" in table.columns and (table["n_train"] > 0).any():
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
-        columns += ["n_train", "t_train_s"]
+        columns += ["n_train", "t_train_s", "train_cached"]
     if "filter_size" in table.columns:
         columns.insert(columns.index("filter") + 1, "filter_size")
     return table[columns].to_string(

@@ -10,7 +10,7 @@ from algorithms import MissingDependencyError
 from algorithms.learned import feature_names, features_halo, filter_features
 from bench.datasets import FolderDataset, invert
 from bench.metrics import confusion_counts, scores
-from conftest import SHARED_DATA
+from conftest import FAST_PARAMS, SHARED_DATA
 
 
 def _mcc(truth: np.ndarray, mask: np.ndarray) -> float:
@@ -127,14 +127,7 @@ def test_pixel_classifier_halo_reproduces_tiles(blobs) -> None:
 
 # --- UNet -------------------------------------------------------------------------------
 
-TINY = {
-    "depth": 2,
-    "base_channels": 4,
-    "crop_size": 16,
-    "batch_size": 2,
-    "steps": 3,
-    "n_threads": 1,
-}
+TINY = FAST_PARAMS["unet"]  # seconds-long, one thread
 
 
 def test_unet_without_torch_says_how_to_install(without_torch, blobs) -> None:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
 from .._registry import register
-from ._base import LearnedSegmenter
+from ._base import LearnedSegmenter, check_int
 from .features import DEFAULT_SIGMAS, features_halo, filter_features
 
 __all__ = ["PixelClassifier"]
-
-
-def _check_count(value: object, *, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        msg = f"{name} must be an integer >= {minimum}; got {value!r}."
-        raise ValueError(msg)
-    return int(value)
 
 
 @register("pixel_classifier")
@@ -100,13 +92,13 @@ class PixelClassifier(LearnedSegmenter):
         from sklearn.ensemble import RandomForestClassifier
 
         return RandomForestClassifier(
-            n_estimators=_check_count(self.n_estimators, name="n_estimators"),
+            n_estimators=check_int(self.n_estimators, name="n_estimators", minimum=1),
             max_depth=None
             if self.max_depth is None
-            else _check_count(self.max_depth, name="max_depth"),
-            min_samples_leaf=_check_count(self.min_samples_leaf, name="min_samples_leaf"),
-            n_jobs=_check_count(self.n_jobs, name="n_jobs"),
-            random_state=_check_count(self.random_state, name="random_state", minimum=0),
+            else check_int(self.max_depth, name="max_depth", minimum=1),
+            min_samples_leaf=check_int(self.min_samples_leaf, name="min_samples_leaf", minimum=1),
+            n_jobs=check_int(self.n_jobs, name="n_jobs", minimum=1),
+            random_state=check_int(self.random_state, name="random_state", minimum=0),
         )
 
     def _fit(
@@ -116,7 +108,7 @@ class PixelClassifier(LearnedSegmenter):
         fovs: list[np.ndarray | None],
     ) -> None:
         forest = self._forest()
-        n_samples = _check_count(self.n_samples, name="n_samples")
+        n_samples = check_int(self.n_samples, name="n_samples", minimum=1)
         rng = np.random.default_rng(self.random_state)
         sizes = np.array(
             [img.size if f is None else int(f.sum()) for img, f in zip(images, fovs, strict=True)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import numbers
 import time
 from collections.abc import Iterator
 
@@ -11,16 +10,9 @@ import numpy as np
 
 from .._registry import register
 from .._validation import check_choice, check_positive
-from ._base import LearnedSegmenter, import_optional
+from ._base import LearnedSegmenter, check_int, import_optional
 
 __all__ = ["UNet"]
-
-
-def _check_int(value: object, *, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        msg = f"{name} must be an integer >= {minimum}; got {value!r}."
-        raise ValueError(msg)
-    return int(value)
 
 
 @register("unet")
@@ -125,11 +117,11 @@ class UNet(LearnedSegmenter):
         import_optional("torch", extra="unet", purpose="The UNet segmenter")
 
     def _grid(self) -> int:
-        return 2 ** (_check_int(self.depth, name="depth", minimum=2) - 1)
+        return 2 ** (check_int(self.depth, name="depth", minimum=2) - 1)
 
     def _check_multiple(self, value: object, name: str) -> int:
         grid = self._grid()
-        size = _check_int(value, name=name, minimum=grid)
+        size = check_int(value, name=name, minimum=grid)
         if size % grid:
             msg = (
                 f"{name} must be a multiple of 2 ** (depth - 1) = {grid} so that pooling "
@@ -168,7 +160,7 @@ class UNet(LearnedSegmenter):
         if self.n_threads is None:
             yield
             return
-        wanted = _check_int(self.n_threads, name="n_threads", minimum=1)
+        wanted = check_int(self.n_threads, name="n_threads", minimum=1)
         before = torch.get_num_threads()
         torch.set_num_threads(wanted)
         try:
@@ -193,15 +185,15 @@ class UNet(LearnedSegmenter):
         with self._threads():
             network, losses = train(
                 images, truths, fovs,
-                depth=_check_int(self.depth, name="depth", minimum=2),
-                base_channels=_check_int(self.base_channels, name="base_channels", minimum=1),
+                depth=check_int(self.depth, name="depth", minimum=2),
+                base_channels=check_int(self.base_channels, name="base_channels", minimum=1),
                 crop_size=self._check_multiple(self.crop_size, "crop_size"),
-                batch_size=_check_int(self.batch_size, name="batch_size", minimum=1),
-                steps=_check_int(self.steps, name="steps", minimum=1),
+                batch_size=check_int(self.batch_size, name="batch_size", minimum=1),
+                steps=check_int(self.steps, name="steps", minimum=1),
                 learning_rate=check_positive(self.learning_rate, name="learning_rate"),
                 augment=bool(self.augment),
                 device=self._device(),
-                seed=_check_int(self.random_state, name="random_state", minimum=0),
+                seed=check_int(self.random_state, name="random_state", minimum=0),
                 log=log,
             )  # fmt: skip
         self.network_ = network
