@@ -253,3 +253,15 @@ def test_cli_fits_scores_and_caches_a_learned_method(tmp_path: Path) -> None:
     refused = _bench(tmp_path, *args, "split.score=all", f"hydra.run.dir={tmp_path / 'run2'}")
     assert refused.returncode == 2
     assert "allow_train_eval=true" in refused.stderr
+
+
+def test_unet_fit_survives_the_cache(tmp_path: Path, fast_params) -> None:
+    pytest.importorskip("torch")
+    samples = _samples(6)
+    unet = {"name": "unet", **fast_params["unet"]}
+    first = bench.evaluate(samples, [unet], [None], split=RULE, cache_dir=tmp_path)
+    again = bench.evaluate(samples, [unet], [None], split=RULE, cache_dir=tmp_path)
+    assert not first["train_cached"].any()
+    assert again["train_cached"].all()
+    counts = ["tp", "fp", "fn", "tn"]
+    pd.testing.assert_frame_equal(first[counts], again[counts])
