@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import global_thresholds, local, local_moments, local_rank  # noqa: F401  (imports register the methods)
+from . import global_thresholds, learned, local, local_moments, local_rank  # noqa: F401  (imports register the methods)
 from ._base import (
     GlobalThreshold,
     LocalThreshold,
@@ -26,6 +26,7 @@ from ._base import (
 )
 from ._registry import FILTERS, SEGMENTERS, Registry, UnknownNameError, register
 from .histogram import Histogram, histogram
+from .learned import LearnedSegmenter, MissingDependencyError, NotFittedError
 from .preprocess import Filter, get_filter
 from .try_all import Trial, try_all
 
@@ -35,7 +36,10 @@ __all__ = [
     "Filter",
     "GlobalThreshold",
     "Histogram",
+    "LearnedSegmenter",
     "LocalThreshold",
+    "MissingDependencyError",
+    "NotFittedError",
     "Registry",
     "Segmentation",
     "Segmenter",

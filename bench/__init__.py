@@ -8,7 +8,7 @@ From Python, without Hydra::
 
 from __future__ import annotations
 
-from .datasets import FolderDataset, Sample, builtin_sample, read_image, read_truth
+from .datasets import FolderDataset, Sample, Split, builtin_sample, read_image, read_truth, split_of
 from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
 from .runner import COLUMNS, evaluate
 from .tiled_runner import evaluate_tiled
@@ -21,6 +21,7 @@ __all__ = [
     "ConfusionCounts",
     "FolderDataset",
     "Sample",
+    "Split",
     "builtin_sample",
     "confusion_counts",
     "evaluate",
@@ -30,4 +31,5 @@ __all__ = [
     "read_truth",
     "scores",
     "segment_tiled",
+    "split_of",
 ]

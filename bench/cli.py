@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from algorithms import UnknownNameError
+from algorithms import MissingDependencyError, UnknownNameError
 
 from . import plots
 from .config import ConfigError, validate
@@ -30,12 +30,17 @@ SUMMARY_COLUMNS = [
     "image", "algo", "filter", "threshold", "tp", "fp", "fn", "tn",
     "accuracy", "f1", "mcc", "t_segment_s",
 ]  # fmt: skip
-USER_ERRORS = (ConfigError, UnknownNameError, ValueError, FileNotFoundError, TypeError)
+USER_ERRORS = (
+    ConfigError, UnknownNameError, ValueError, FileNotFoundError, TypeError, MissingDependencyError,
+)  # fmt: skip
 
 
 def format_table(table: pd.DataFrame) -> str:
     """The printed summary: one line per image × config, 7 decimals for scores."""
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
+    if "n_train" in table.columns and (table["n_train"] > 0).any():
+        columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
+        columns += ["n_train", "t_train_s", "train_cached"]
     if "filter_size" in table.columns:
         columns.insert(columns.index("filter") + 1, "filter_size")
     return table[columns].to_string(
@@ -44,6 +49,7 @@ def format_table(table: pd.DataFrame) -> str:
             **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
+            "t_train_s": "{:.1f}".format,
         },
     )
 
@@ -90,6 +96,9 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             repeat=int(cfg.repeat),
             run_dir=output_dir / "tiles",
             on_result=draw if draw_overlays or draw_histograms else None,
+            score_split=str(cfg.score_split),
+            allow_train_eval=bool(cfg.allow_train_eval),
+            cache_dir=cfg.cache_dir,
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
         write_table(table, output_dir)

@@ -64,7 +64,7 @@ class DatasetConfig:
     fov_for_threshold: bool = True  # global thresholds estimated inside the field of view
     unpaired: str = "error"  # files without a partner: "error", or "skip" (with a warning)
     split: str = "all"  # "all", "train" or "test" (seeded hash of each sample id)
-    test_fraction: float = 0.25
+    test_fraction: float = 0.3  # bench.datasets.splits.DEFAULT_TEST_FRACTION
     seed: int = 0
     limit: int | None = None  # at most N samples (after the split)
     second_observer: str | None = None  # folder of a second annotation (bench.second_observer)
@@ -130,6 +130,11 @@ class BenchConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     repeat: int = 1
+    # Which side of the dataset's split (dataset.seed, dataset.test_fraction) is scored:
+    # auto = learned methods on test images only, the others on every image; test | train | all.
+    score_split: str = "auto"
+    allow_train_eval: bool = False  # score learned methods on their training images too
+    cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
 
 
 def _annotation(default: Any) -> Any:

@@ -159,19 +159,30 @@ def evaluate_with_runner(
     repeat: int = 1,
     run_dir: str | Path | None = None,
     on_result: Callable[[Result], None] | None = None,
+    **learning: Any,
 ) -> pd.DataFrame:
     """Run the benchmark the way a ``runner`` config (``conf/runner/``) says.
 
     ``runner=local`` is :func:`bench.evaluate` (each image whole); a lazily
     read 2-D image is read whole for it. ``tiled`` and ``dask`` are
     :func:`evaluate_tiled` on the engine they name, with its partial results
-    in ``run_dir``.
+    in ``run_dir``. ``learning`` (``score_split``, ``allow_train_eval``,
+    ``cache_dir``) goes to :func:`bench.evaluate`: only the local runner
+    trains learned methods.
     """
     name = runner.get("name", "local")
     if name == "local":
         samples = data.in_memory() if isinstance(data, VolumeDataset) else data
         return evaluate(samples, methods, filters, repeat=repeat, on_result=on_result,
-                        dataset=getattr(data, "name", None))  # fmt: skip
+                        dataset=getattr(data, "name", None), **learning)  # fmt: skip
+    segmenters, _ = build_configs(methods, filters)
+    learned = [s.name for s in segmenters if s.requires_fit]
+    if learned:
+        msg = (
+            f"runner={name} does not train learned methods ({', '.join(learned)}); train and "
+            "score them with runner=local (they are tiled internally at inference)."
+        )
+        raise ValueError(msg)
     if repeat != 1:
         msg = (
             f"repeat={repeat} times the whole-image runner; runner={name} runs each config "

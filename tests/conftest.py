@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.abc
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import algorithms
 import bench
+from algorithms import MissingDependencyError, Segmenter
 
 # ../shared/data from the repository, or $SEGBENCH_DATA (as the dataset configs read it).
 SHARED_DATA = Path(
-    os.environ.get("SEGBENCH_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data"
+    os.environ.get("SEGBENCH_DATA")
+    or os.environ.get("SEGBENCH_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
 )
 BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 
@@ -25,6 +31,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BENCHMARKS in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.benchmark)
+
+
+FAST_PARAMS: dict[str, dict[str, object]] = {
+    "unet": {
+        "depth": 2,
+        "base_channels": 4,
+        "crop_size": 16,
+        "batch_size": 2,
+        "steps": 3,
+        "n_threads": 1,
+    },
+    "pixel_classifier": {"sigmas": [1.0, 2.0], "n_samples": 800, "n_estimators": 5},
+}
+"""Seconds-long configurations of the learned methods, for tests (every one needs one)."""
+
+
+def _ready_segmenter(name: str, image: np.ndarray, truth: np.ndarray) -> Segmenter:
+    """A segmenter by name; learned ones in their fast configuration, fitted on ``image``.
+
+    Skips the test when a learned method's optional dependency is missing.
+    """
+    segmenter = algorithms.get(name, **FAST_PARAMS.get(name, {}))
+    if segmenter.requires_fit:
+        try:
+            segmenter.check_dependencies()
+        except MissingDependencyError as error:
+            pytest.skip(str(error))
+        segmenter.fit([image], [truth])
+    return segmenter
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +80,32 @@ def blobs(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     truth[40:58, 50:75] = True
     image = np.where(truth, 170, 60).astype(np.int16) + rng.integers(-25, 26, truth.shape)
     return image.clip(0, 255).astype(np.uint8), truth
+
+
+@pytest.fixture
+def fast_params() -> dict[str, dict[str, object]]:
+    """:data:`FAST_PARAMS`: seconds-long configurations of the learned methods."""
+    return FAST_PARAMS
+
+
+@pytest.fixture
+def ready_segmenter():
+    """``ready_segmenter(name, image, truth)``: learned methods fast and fitted on the image."""
+    return _ready_segmenter
+
+
+class _BlockTorch(importlib.abc.MetaPathFinder):
+    """An import hook that makes ``import torch`` fail as if it were not installed."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "torch" or name.startswith("torch."):
+            msg = f"No module named {name!r} (hidden by the test)"
+            raise ModuleNotFoundError(msg, name=name)
+
+
+@pytest.fixture
+def without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the test, PyTorch is not installed (restored afterwards)."""
+    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_BlockTorch(), *sys.meta_path])

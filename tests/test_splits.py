@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.datasets import split_counts, split_of
+from bench.datasets import Split, split_counts, split_of
+
+IDS = [str(i) for i in range(2000)]
 
 
 def test_known_values_never_change() -> None:
@@ -42,3 +44,35 @@ def test_a_larger_fraction_only_adds_test_samples(key: str, seed: int, a: float,
 def test_bad_seed_or_fraction(seed, fraction) -> None:
     with pytest.raises(ValueError, match=r"seed must be an integer|test_fraction must be"):
         split_of("a", seed, fraction)
+
+
+def test_partition_keeps_order_and_is_independent_of_other_samples() -> None:
+    rule = Split(seed=0, test_fraction=0.3)
+    sides = rule.partition(IDS[:50], key=str)
+    assert sorted(sides["train"] + sides["test"], key=int) == IDS[:50]
+    assert sides["test"] == sorted(sides["test"], key=int)
+    # Adding samples never moves an existing one.
+    more = rule.partition(IDS[:500], key=str)
+    assert set(sides["test"]) <= set(more["test"])
+    assert set(sides["train"]) <= set(more["train"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"test_fraction": 1.5}, "from 0 to 1; got 1.5"),
+        ({"test_fraction": "half"}, "must be a number"),
+        ({"seed": 1.5}, "seed must be an integer"),
+        ({"seed": True}, "seed must be an integer"),
+    ],
+)
+def test_bad_split_parameters_are_clear_errors(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Split(**kwargs)
+    with pytest.raises(ValueError, match=message):
+        split_of("a", **kwargs)
+
+
+def test_sample_id_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="must be a string; got 3"):
+        split_of(3)  # type: ignore[arg-type]

@@ -45,7 +45,7 @@ from .readers import (
     value_mask,
 )
 from .sample import POLARITIES, Sample, invert
-from .splits import SPLITS, split_counts, split_of
+from .splits import SPLITS, Split, split_counts, split_of
 
 __all__ = [
     "GREY_RULES",
@@ -58,6 +58,7 @@ __all__ = [
     "Entry",
     "FolderDataset",
     "Sample",
+    "Split",
     "builtin_root",
     "builtin_sample",
     "content_hash",

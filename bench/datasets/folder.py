@@ -25,7 +25,7 @@ from .readers import (
     value_mask,
 )
 from .sample import Sample
-from .splits import SPLITS, split_of
+from .splits import DEFAULT_TEST_FRACTION, SPLITS, split_of
 
 __all__ = ["UNPAIRED_RULES", "DatasetWarning", "Entry", "FolderDataset"]
 
@@ -116,7 +116,7 @@ class FolderDataset:
     fov_for_threshold: bool = True
     unpaired: str = "error"
     split: str = "all"
-    test_fraction: float = 0.25
+    test_fraction: float = DEFAULT_TEST_FRACTION
     seed: int = 0
     limit: int | None = None
 
