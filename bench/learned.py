@@ -136,7 +136,7 @@ def fit_learned(
     if not images:
         msg = (
             f"No training images for {segmenter.name!r}: the train split is empty. "
-            "Lower split.test_fraction or use a dataset with more images."
+            "Lower dataset.test_fraction or use a dataset with more images."
         )
         raise ValueError(msg)
     key = training_key(segmenter, images, truths, fovs)

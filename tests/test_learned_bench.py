@@ -250,7 +250,7 @@ def test_cli_fits_scores_and_caches_a_learned_method(tmp_path: Path) -> None:
     assert set(table["image"]) == set(_sides(samples)["test"])
     assert (table["split"] == "test").all()
     assert len(list((tmp_path / "results" / "cache" / "learned").glob("squares-*.pkl"))) == 1
-    refused = _bench(tmp_path, *args, "split.score=all", f"hydra.run.dir={tmp_path / 'run2'}")
+    refused = _bench(tmp_path, *args, "score_split=all", f"hydra.run.dir={tmp_path / 'run2'}")
     assert refused.returncode == 2
     assert "allow_train_eval=true" in refused.stderr
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from PIL import Image
@@ -13,6 +12,7 @@ import bench
 from bench.config import register_configs
 from bench.datasets import from_config
 from bench.overrides import CONF_DIR
+from conftest import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared data absent")
 register_configs()
