@@ -185,7 +185,7 @@ def test_command_line(kesm_sweep: Path, tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_publish_writes_the_leaderboard_of_the_named_datasets(tmp_path: Path) -> None:
-    written = publish(tmp_path, tmp_path, ["kesm"], "otsu", resamples=50)
+    written = publish(tmp_path, ["kesm"], "otsu", resamples=50)
     assert (tmp_path / "published" / "kesm" / "config.yaml").is_file()
     markdown = (tmp_path / "leaderboard.md").read_text()
     assert "## kesm" in markdown
