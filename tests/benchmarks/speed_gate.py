@@ -141,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.baseline.exists():
         print(f"no baseline at {args.baseline}; create it with --update", file=sys.stderr)
         return 2
-    baseline = json.loads(args.baseline.read_text())["costs"]
+    baseline = {  # only what this invocation measures (--quick, --only)
+        case_id: cost
+        for case_id, cost in json.loads(args.baseline.read_text())["costs"].items()
+        if int(case_id.rsplit("/", 1)[1]) in sizes and args.only in case_id
+    }
     slower, _ = compare(baseline, costs, args.tolerance)
     if slower:  # confirm: a real regression survives a second, longer look
         by_id = {c.id: c for c in cases}
