@@ -11,9 +11,17 @@ import sys
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from bench.cli import USER_ERRORS, discard_hydra_files, format_table, report_error, run
+from bench.cli import (
+    USER_ERRORS,
+    discard_hydra_files,
+    format_table,
+    record_failure,
+    report_error,
+    run,
+)
 from bench.config import register_configs
 from bench.overrides import check_group_choices
 
@@ -22,12 +30,18 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    output_dir = HydraConfig.get().runtime.output_dir
+    hydra_cfg = HydraConfig.get()
+    output_dir = hydra_cfg.runtime.output_dir
     try:
         table = run(cfg, output_dir)
     except USER_ERRORS as error:
         report_error(error)
         discard_hydra_files(output_dir)
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            # One job's bad config must not stop the others: leave its reason for
+            # the end of the sweep (bench.callbacks.GatherSweep), which exits non-zero.
+            record_failure(output_dir, hydra_cfg.overrides.task, error)
+            return
         sys.exit(2)
     print(format_table(table))
     print(f"\nresults: {output_dir}")

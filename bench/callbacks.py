@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from .cli import FAILURE_FILE
 from .results import gather_tables, write_table
 
 __all__ = ["GatherSweep", "SweepReport"]
 
 
 class GatherSweep(Callback):
-    """At the end of ``-m`` sweeps, write ``metrics.csv``/``.parquet`` in the sweep folder."""
+    """At the end of ``-m`` sweeps, write ``metrics.csv``/``.parquet`` in the sweep folder.
+
+    Jobs that stopped on bad input left an ``error.txt`` instead of results:
+    they are listed, and the sweep exits with status 2 once everything that
+    did run is gathered. (Hydra ends callbacks in reverse order, so this one,
+    listed first in ``conf/config.yaml``, runs after the report.)
+    """
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             table = gather_tables(sweep_dir)
         except FileNotFoundError:
-            return  # every job failed: nothing to gather, the jobs said why
-        write_table(table, sweep_dir)
-        print(f"sweep: {len(table)} rows from {table['config'].nunique()} configs -> {sweep_dir}")
+            table = None  # every job failed: nothing to gather, the jobs said why
+        if table is not None:
+            write_table(table, sweep_dir)
+            configs = table["config"].nunique()
+            print(f"sweep: {len(table)} rows from {configs} configs -> {sweep_dir}")
+        failures = sorted(sweep_dir.glob(f"*/{FAILURE_FILE}"))
+        if failures:
+            print(f"sweep: {len(failures)} job(s) stopped on bad input:", file=sys.stderr)
+            for path in failures:
+                overrides, _, reason = path.read_text().partition("\n")
+                print(f"  {path.parent.name} [{overrides}]: {reason.strip()}", file=sys.stderr)
+            sys.exit(2)
 
 
 class SweepReport(Callback):

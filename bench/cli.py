@@ -19,7 +19,7 @@ from algorithms import MissingDependencyError, UnknownNameError
 
 from . import plots
 from .config import ConfigError, validate
-from .results import provenance, write_json, write_table
+from .results import atomic_path, provenance, write_json, write_table
 from .runner import Result
 from .tiled_runner import evaluate_with_runner
 from .volumes import dataset_from_config
@@ -133,3 +133,15 @@ def discard_hydra_files(output_dir: str | Path) -> None:
     with contextlib.suppress(OSError):
         output_dir.rmdir()
         output_dir.parent.rmdir()  # the day's folder, when this run made it
+
+
+FAILURE_FILE = "error.txt"
+
+
+def record_failure(output_dir: str | Path, overrides: list[str], error: BaseException) -> Path:
+    """Write why a sweep job failed (``error.txt``: its overrides, then the message)."""
+    path = Path(output_dir) / FAILURE_FILE
+    text = " ".join(overrides) + "\n" + str(error) + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return path

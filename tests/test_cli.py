@@ -116,3 +116,18 @@ def test_multirun_writes_each_job_and_a_gathered_table(tmp_path: Path) -> None:
     assert set(zip(table["algo"], table["filter_size"], strict=True)) == {
         ("otsu", 1), ("otsu", 3), ("li", 1), ("li", 3),
     }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_failing_job_does_not_stop_the_sweep_but_fails_it(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    done = _bench(
+        tmp_path, "-m", "algo=otsu,pixel_classifier,li", f"hydra.sweep.dir={sweep}",
+        "output.overlays=false", "output.histograms=false", "report.enabled=false",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "1 job(s) stopped on bad input" in done.stderr
+    assert "No image to score pixel_classifier" in done.stderr
+    assert set(pd.read_parquet(sweep / "metrics.parquet")["algo"]) == {"otsu", "li"}
+    failed = sweep / "1_pixel_classifier_median"
+    assert sorted(p.name for p in failed.iterdir()) == ["error.txt"]
