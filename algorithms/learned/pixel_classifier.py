@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -150,4 +151,13 @@ class PixelClassifier(LearnedSegmenter):
             )
             raise ValueError(msg)
         column = list(self.forest_.classes_).index(True)
-        return self.forest_.predict_proba(features)[:, column].reshape(image.shape)
+        # scikit-learn's parallel predict_proba adds the trees' votes in whatever order its
+        # threads finish, so the last bits (and pixels at the threshold) vary from run to
+        # run. Chunks of pixels, each predicted by a single-threaded forest in tree order,
+        # give the same probabilities every time and still use n_jobs threads.
+        self.forest_.n_jobs = 1
+        jobs = check_int(self.n_jobs, name="n_jobs", minimum=1)
+        chunks = np.array_split(features, min(jobs, len(features)))
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            parts = list(pool.map(self.forest_.predict_proba, chunks))
+        return np.concatenate(parts)[:, column].reshape(image.shape)
