@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA
 
 import bench
 from bench.datasets import decide_polarity, from_config, resolve_polarity
+from conftest import SHARED_DATA
 
 
 def test_smaller_otsu_class_is_the_object(blobs) -> None:
