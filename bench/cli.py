@@ -102,7 +102,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
         write_table(table, output_dir)
-        (output_dir / "config.yaml").write_text(config_text)
+        with atomic_path(output_dir / "config.yaml") as tmp:
+            tmp.write_text(config_text)
         write_json(provenance(config_text), output_dir / "provenance.json")
         if staging.exists():
             figures = output_dir / "figures"
