@@ -26,6 +26,7 @@ import algorithms
 from algorithms import FILTERS, SEGMENTERS
 
 from .metrics import METRICS
+from .overrides import CONF_DIR, group_options
 
 __all__ = [
     "RUNNER_SCHEMAS",
@@ -35,6 +36,7 @@ __all__ = [
     "DatasetConfig",
     "ReportConfig",
     "TiledRunnerConfig",
+    "dataset_config",
     "schema_for",
     "validate",
 ]
@@ -211,3 +213,23 @@ def register_configs() -> None:
     store.store(name="bench_schema", node=BenchConfig)
     for name, schema in RUNNER_SCHEMAS.items():
         store.store(group="runner", name=f"{name}_schema", node=schema)
+
+
+def dataset_config(name: str) -> dict[str, Any]:
+    """A named dataset config (``conf/dataset/<name>.yaml``) composed and resolved.
+
+    What ``python -m bench dataset=<name>`` would use, as a plain dict for
+    :func:`bench.datasets.from_config`.
+    """
+    from hydra import compose, initialize_config_dir
+
+    options = group_options("dataset")
+    if name not in options:
+        close = difflib.get_close_matches(name, options, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        msg = f"Unknown dataset {name!r}.{hint} Available: {', '.join(options)}."
+        raise ValueError(msg)
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"dataset={name}"])
+    return OmegaConf.to_container(cfg.dataset, resolve=True)  # type: ignore[return-value]

@@ -27,14 +27,15 @@ from omegaconf import OmegaConf
 
 import algorithms
 
+from .config import dataset_config
 from .datasets import from_config
-from .overrides import CONF_DIR, group_options
+from .overrides import CONF_DIR
 from .reload import load_results
 from .report import build_report, write_report
 from .results import atomic_path, provenance, write_json, write_table
 from .runner import evaluate
 
-__all__ = ["DATASETS", "FILTERS", "dataset_config", "main", "methods", "publish"]
+__all__ = ["DATASETS", "FILTERS", "main", "methods", "publish"]
 
 REPO = CONF_DIR.parent
 DATASETS = ("kesm", "isbi2012", "dibco2009", "dibco2010", "dsb2018")
@@ -45,21 +46,6 @@ FILTERS: list[dict[str, Any]] = [
     {"name": "median", "size": 3},
     {"name": "median", "size": 5},
 ]
-
-
-def dataset_config(name: str) -> dict[str, Any]:
-    """The named config of a published dataset (``conf/dataset/<name>.yaml``), resolved."""
-    from hydra import compose, initialize_config_dir
-
-    from .config import register_configs
-
-    if name not in group_options("dataset"):
-        msg = f"No dataset {name!r} in conf/dataset/; choose from {', '.join(DATASETS)}."
-        raise ValueError(msg)
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"dataset={name}"])
-    return OmegaConf.to_container(cfg.dataset, resolve=True)  # type: ignore[return-value]
 
 
 def methods(pattern: str = "*") -> list[str]:

@@ -109,3 +109,20 @@ def without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(sys, "meta_path", [_BlockTorch(), *sys.meta_path])
+
+
+def run_bench(folder: Path, *overrides: str):
+    """``python -m bench <overrides>`` in-process (no figures), writing into ``folder``."""
+    from hydra import compose, initialize_config_dir
+
+    from bench.cli import run
+    from bench.config import register_configs
+    from bench.overrides import CONF_DIR
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=["output.overlays=false", "output.histograms=false", *overrides],
+        )
+    return run(cfg, folder)

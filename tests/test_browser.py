@@ -15,6 +15,7 @@ from PIL import Image
 
 import bench
 from bench.browser import check_html, find_chromium
+from bench.config import dataset_config
 from bench.reload import load_results
 from bench.report import build_report, write_report
 
@@ -23,14 +24,7 @@ pytestmark = [
     pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed"),
 ]
 
-KESM = {
-    "name": "kesm",
-    "root": None,
-    "image_pattern": "grayscale.png",
-    "mask_pattern": "groundtruth.png",
-    "truth_value": 255,
-    "polarity": "dark",
-}
+KESM = dataset_config("kesm")
 
 
 def _shots(tmp_path: Path) -> Path:

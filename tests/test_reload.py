@@ -7,14 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 import bench
-from bench.cli import run
-from bench.config import register_configs
 from bench.metrics import confusion_counts
-from bench.overrides import CONF_DIR
 from bench.reload import (
     iter_samples,
     load_results,
@@ -24,21 +20,11 @@ from bench.reload import (
     row_params,
 )
 from bench.results import write_table
-
-register_configs()
-
-
-def _run(folder: Path, *overrides: str) -> pd.DataFrame:
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(
-            config_name="config",
-            overrides=["output.overlays=false", "output.histograms=false", *overrides],
-        )
-    return run(cfg, folder)
+from conftest import run_bench
 
 
 def test_run_folder_gives_rows_and_its_dataset_config(tmp_path: Path) -> None:
-    _run(tmp_path / "run")
+    run_bench(tmp_path / "run")
     results = load_results([tmp_path / "run"])
     assert results.table[["algo", "tp"]].to_dict("records") == [{"algo": "otsu", "tp": 5595}]
     assert results.datasets["kesm"]["polarity"] == "dark"
@@ -46,7 +32,7 @@ def test_run_folder_gives_rows_and_its_dataset_config(tmp_path: Path) -> None:
 
 
 def test_sweep_folder_reads_jobs_not_the_gathered_copy(tmp_path: Path) -> None:
-    jobs = [_run(tmp_path / f"{i}_job", f"algo={a}") for i, a in enumerate(("otsu", "li"))]
+    jobs = [run_bench(tmp_path / f"{i}_job", f"algo={a}") for i, a in enumerate(("otsu", "li"))]
     write_table(pd.concat(jobs), tmp_path)  # the sweep's gathered table, read nowhere
     results = load_results([tmp_path])
     assert sorted(results.table["algo"]) == ["li", "otsu"]
@@ -54,7 +40,7 @@ def test_sweep_folder_reads_jobs_not_the_gathered_copy(tmp_path: Path) -> None:
 
 
 def test_same_rows_twice_are_read_once_and_conflicts_refused(tmp_path: Path) -> None:
-    table = _run(tmp_path / "run")
+    table = run_bench(tmp_path / "run")
     table.to_csv(tmp_path / "copy.csv", index=False)
     results = load_results([tmp_path / "run", tmp_path / "copy.csv"])
     assert len(results.table) == 1

@@ -11,36 +11,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from PIL import Image
 
 import bench
-from bench.cli import run
-from bench.config import register_configs
+from bench.config import dataset_config
 from bench.metrics import confusion_counts, mcc
 from bench.overrides import CONF_DIR
 from bench.publish import publish
 from bench.reload import load_results
 from bench.report import build_report, main, write_report
+from conftest import run_bench
 
-register_configs()
-KESM = {
-    "name": "kesm",
-    "root": None,
-    "image_pattern": "grayscale.png",
-    "mask_pattern": "groundtruth.png",
-    "truth_value": 255,
-    "polarity": "dark",
-}
-
-
-def _run(folder: Path, *overrides: str) -> pd.DataFrame:
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(
-            config_name="config",
-            overrides=["output.overlays=false", "output.histograms=false", *overrides],
-        )
-    return run(cfg, folder)
+KESM = dataset_config("kesm")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +30,7 @@ def kesm_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A sweep-like folder of real runs on the KESM sample: Otsu, Li and adaptive."""
     folder = tmp_path_factory.mktemp("sweep")
     for i, algo in enumerate(("otsu", "li", "adaptive")):
-        _run(folder / f"{i}_{algo}", f"algo={algo}")
+        run_bench(folder / f"{i}_{algo}", f"algo={algo}")
     return folder
 
 

@@ -25,14 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
 
 import algorithms
 import bench
-from bench.config import register_configs
+from bench.config import dataset_config
 from bench.datasets import from_config
-from bench.overrides import CONF_DIR, group_options
+from bench.overrides import group_options
 from bench.results import atomic_path
 
 GOLDEN = Path(__file__).resolve().parents[2] / "results" / "golden_quality.csv"
@@ -43,21 +41,18 @@ CLOSE = ["threshold", "accuracy", "f1", "mcc", "iou"]
 
 def datasets() -> list[object]:
     """Every dataset config whose files are reachable from here."""
-    register_configs()
     found = []
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        for name in group_options("dataset"):
-            cfg = compose(config_name="config", overrides=[f"dataset={name}"])
-            if any(OmegaConf.is_missing(cfg.dataset, k) or cfg.dataset[k] is None
-                   for k in ("images", "masks")):  # fmt: skip
-                continue  # a template for the user's own files (folder, volume)
-            dataset = from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
-            try:
-                dataset.pairs()
-            except FileNotFoundError as error:
-                print(f"skipping dataset {name}: {error}", file=sys.stderr)
-                continue
-            found.append(dataset)
+    for name in group_options("dataset"):
+        config = dataset_config(name)
+        if config.get("images") is None or config.get("masks") is None:
+            continue  # a template for the user's own files (folder, volume)
+        dataset = from_config(config)
+        try:
+            dataset.pairs()
+        except FileNotFoundError as error:
+            print(f"skipping dataset {name}: {error}", file=sys.stderr)
+            continue
+        found.append(dataset)
     return found
 
 
