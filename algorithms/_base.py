@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._validation import check_image, check_mask
-from .histogram import Histogram, histogram
+from .histogram import Histogram, foreground, histogram
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ class GlobalThreshold(Segmenter):
     ) -> Segmentation:
         image = check_image(image)
         value, result = self._evaluate(image, fov, hist)
-        return Segmentation(image > value, value, result.found, result.reason)
+        return Segmentation(foreground(image, value), value, result.found, result.reason)
 
     def _evaluate(
         self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None

@@ -22,14 +22,13 @@ the several threads a tiled run uses).
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numba
 import numpy as np
 
-from . import _window_kernels
+from . import _counting, _window_kernels
 from .windows import accumulation_types, half_widths
 
 SAUVOLA, NIBLACK, NICK, WOLF, LARGEST_VARIANCE = 0, 1, 2, 3, 4
@@ -170,7 +169,7 @@ def _run(image: np.ndarray, radius: int, window: str, kind: int, *params: float)
     padded = cv2.copyMakeBorder(image, radius, radius, radius, radius, cv2.BORDER_REPLICATE)
     out = np.empty(image.shape, dtype=bool)
     rows = image.shape[0]
-    bands = max(1, min(os.cpu_count() or 1, rows // MIN_BAND_ROWS))
+    bands = max(1, min(_counting.cores(), rows // MIN_BAND_ROWS))
     edges = [rows * i // bands for i in range(bands + 1)]
 
     def band(i: int) -> float:

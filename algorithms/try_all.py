@@ -16,7 +16,7 @@ import numpy as np
 from ._base import GlobalThreshold
 from ._registry import SEGMENTERS
 from ._validation import check_image, check_mask
-from .histogram import Histogram, histogram
+from .histogram import Histogram, foreground, histogram
 
 __all__ = ["Trial", "try_all"]
 
@@ -111,6 +111,6 @@ def try_all(
             trials.append(Trial(name, None, False, f"error: {error}"))
             continue
         value = hist.value(result.bin)
-        mask = image > value if masks else None
+        mask = foreground(image, value) if masks else None
         trials.append(Trial(method.name, value, result.found, result.reason, mask))
     return trials

@@ -329,7 +329,7 @@ def test_one_pass_kernels_split_into_row_bands_exactly(shape, monkeypatch, rng) 
     image[40:90, 20:50] //= 4  # some structure, so Wolf's largest deviation is not everywhere
     whole = [m(image) for m in _one_pass_methods(4, shape, 0.3, 1.0)]
     monkeypatch.setattr(_fused, "MIN_BAND_ROWS", 16)
-    monkeypatch.setattr(_fused.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(_fused._counting, "cores", lambda: 4)
     for method, expected in zip(_one_pass_methods(4, shape, 0.3, 1.0), whole, strict=True):
         np.testing.assert_array_equal(method(image), expected)
         np.testing.assert_array_equal(method(image.astype(np.uint16)), expected)
