@@ -114,8 +114,11 @@ def dibco_pages(folder: Path) -> list[np.ndarray]:
 
 
 def versus_doxapy(folder: Path, radius: int, rounds: int) -> None:
-    import doxapy
-
+    try:
+        import doxapy
+    except ImportError:
+        print("\n3. doxapy is not installed (pip install doxapy); skipped")
+        return
     pages = dibco_pages(folder)
     if not pages:
         print(f"\n3. doxapy: no DIBCO pages under {folder}; skipped (set --dibco)")
