@@ -1,10 +1,11 @@
-"""The 8-bit counting kernel: four interleaved histograms, compiled with numba.
+"""The 8-bit counting kernel: eight interleaved histograms, compiled with numba.
 
 Why not ``cv2.calcHist``? Each bin increment must wait for the previous one
 when both hit the same bin — which a uniform background does pixel after
 pixel — so on real images calcHist runs 2-3 times slower than on noise.
-Counting consecutive pixels into four separate tables breaks that chain; the
-tables are summed at the end. Counts are int64, exact at any image size
+Reading eight pixels at a time as one 64-bit word and counting each byte
+into its own table breaks that chain and saves loads; the tables are summed
+at the end. Counts are int64, exact at any image size
 (calcHist's float32 counts are exact only up to 2**24 per bin).
 
 Large images are counted in parts on several threads (the kernels release
@@ -33,35 +34,41 @@ __all__ = ["AVAILABLE", "cores", "count_uint8"]
 
 
 def _count(values: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    tables = np.zeros((4, 256), np.int64)
+    tables = np.zeros((8, 256), np.int64)
     n = values.size
-    i = 0
-    while i + 4 <= n:
+    whole = n - n % 8
+    for word in values[:whole].view(np.uint64):  # eight pixels per load, one table each
+        tables[0, word & 0xFF] += 1
+        tables[1, (word >> np.uint64(8)) & 0xFF] += 1
+        tables[2, (word >> np.uint64(16)) & 0xFF] += 1
+        tables[3, (word >> np.uint64(24)) & 0xFF] += 1
+        tables[4, (word >> np.uint64(32)) & 0xFF] += 1
+        tables[5, (word >> np.uint64(40)) & 0xFF] += 1
+        tables[6, (word >> np.uint64(48)) & 0xFF] += 1
+        tables[7, word >> np.uint64(56)] += 1
+    for i in range(whole, n):
         tables[0, values[i]] += 1
-        tables[1, values[i + 1]] += 1
-        tables[2, values[i + 2]] += 1
-        tables[3, values[i + 3]] += 1
-        i += 4
-    while i < n:
-        tables[0, values[i]] += 1
-        i += 1
-    return tables[0] + tables[1] + tables[2] + tables[3]
+    return tables.sum(axis=0)
 
 
 def _count_masked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:  # pragma: no cover
-    tables = np.zeros((4, 256), np.int64)
+    tables = np.zeros((8, 256), np.int64)
     n = values.size
-    i = 0
-    while i + 4 <= n:
+    whole = n - n % 8
+    words, keep = values[:whole].view(np.uint64), mask[:whole].view(np.uint64)
+    for k in range(words.size):
+        word, m = words[k], np.int64(keep[k])  # mask bytes are 0 or 1
+        tables[0, word & 0xFF] += m & 1
+        tables[1, (word >> np.uint64(8)) & 0xFF] += (m >> 8) & 1
+        tables[2, (word >> np.uint64(16)) & 0xFF] += (m >> 16) & 1
+        tables[3, (word >> np.uint64(24)) & 0xFF] += (m >> 24) & 1
+        tables[4, (word >> np.uint64(32)) & 0xFF] += (m >> 32) & 1
+        tables[5, (word >> np.uint64(40)) & 0xFF] += (m >> 40) & 1
+        tables[6, (word >> np.uint64(48)) & 0xFF] += (m >> 48) & 1
+        tables[7, word >> np.uint64(56)] += (m >> 56) & 1
+    for i in range(whole, n):
         tables[0, values[i]] += mask[i]
-        tables[1, values[i + 1]] += mask[i + 1]
-        tables[2, values[i + 2]] += mask[i + 2]
-        tables[3, values[i + 3]] += mask[i + 3]
-        i += 4
-    while i < n:
-        tables[0, values[i]] += mask[i]
-        i += 1
-    return tables[0] + tables[1] + tables[2] + tables[3]
+    return tables.sum(axis=0)
 
 
 if AVAILABLE:
