@@ -11,7 +11,7 @@ fresh subprocess, so that its peak memory is its own:
 
 * ``whole``: both files read into memory, ``bench.evaluate`` (the
   whole-image runner);
-* ``tiled-1`` / ``tiled-2``: ``bench.tiling.segment_tiled`` on the
+* ``tiled-1`` / ``tiled-2``: ``bench.scale.tiling.segment_tiled`` on the
   memory-mapped files, tiles of ``--tile`` pixels, 1 or 2 threads;
 * ``dask-2``: the same on a Dask ``LocalCluster`` of 2 worker processes
   (1 thread each) that read their tiles from the files themselves; its
@@ -163,9 +163,9 @@ def run_mode(mode: str, folder: Path, tile: str) -> dict[str, object]:
         return {"mode": mode, "t_make_s": time.perf_counter() - start}
 
     import bench
-    from bench.distributed import DaskEngine, LocalEngine
-    from bench.tiling import segment_tiled
-    from bench.volumes import open_volume
+    from bench.scale.engines import DaskEngine, LocalEngine
+    from bench.scale.tiling import segment_tiled
+    from bench.scale.volumes import open_volume
 
     median = {"name": "median", "size": 3}
     extra: dict[str, object] = {}
@@ -178,7 +178,7 @@ def run_mode(mode: str, folder: Path, tile: str) -> dict[str, object]:
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                dashboard_address=":0")  # fmt: skip
         client = Client(cluster)
-        client.run(lambda: __import__("bench.tiling"))  # workers import the code once
+        client.run(lambda: __import__("bench.scale.tiling"))  # workers import the code once
         extra["t_startup_s"] = time.perf_counter() - start
         engine = DaskEngine(client=client)
     elif mode.startswith("tiled"):
