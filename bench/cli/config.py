@@ -68,9 +68,7 @@ class DatasetConfig:
     test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION
     seed: int = 0
     limit: int | None = None  # at most N samples (after the split)
-    second_observer: str | None = (
-        None  # folder of a second annotation
-    )
+    second_observer: str | None = None  # folder of a second annotation
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
 
 
