@@ -22,10 +22,10 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-import algorithms
 from algorithms import FILTERS, SEGMENTERS
 from bench.cli.overrides import CONF_DIR, group_options
 from bench.metrics import METRICS
+from bench.run.plan import Plan, make_plan
 
 __all__ = [
     "RUNNER_SCHEMAS",
@@ -188,22 +188,23 @@ def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     return OmegaConf.to_container(typed)  # type: ignore[return-value]
 
 
-def validate(cfg: DictConfig) -> dict[str, dict[str, Any]]:
-    """Check the ``algo`` and ``filter`` nodes; return them as plain dicts.
+def validate(cfg: DictConfig) -> Plan:
+    """Check the ``algo`` and ``filter`` nodes and build the run's plan from them, once.
 
-    Also instantiates both, so a bad parameter value (an even window, say)
-    fails here, before any image is read.
+    The segmenter and the filter are instantiated and their parameters
+    checked here (an even window, say, fails before any image is read); the
+    plan is then bound to the dataset (:meth:`bench.run.plan.Plan.on`) and run.
     """
     checked = {group: _check_group(cfg, group) for group in ("algo", "filter")}
     metric = OmegaConf.select(cfg, "report.metric", default="mcc")
     if metric not in METRICS:
         msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."
         raise ConfigError(msg)
-    params = dict(checked["algo"])
-    algorithms.get(params.pop("name"), **params).halo()
-    params = dict(checked["filter"])
-    algorithms.get_filter(params.pop("name"), **params).halo()
-    return checked
+    return make_plan(
+        None, [checked["algo"]], [checked["filter"]],
+        score_split=str(OmegaConf.select(cfg, "score_split", default="auto")),
+        allow_train_eval=bool(OmegaConf.select(cfg, "allow_train_eval", default=False)),
+    )  # fmt: skip
 
 
 def register_configs() -> None:

@@ -19,8 +19,8 @@ from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
+from bench.run.stages import Result
 from bench.run.tiled import evaluate_with_runner
-from bench.run.whole_image import Result
 from bench.scale.volumes import dataset_from_config
 
 __all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
@@ -64,7 +64,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     staging folder and moved into ``figures/`` only once the run succeeded.
     """
     output_dir = Path(output_dir)
-    groups = validate(cfg)
+    plan = validate(cfg)
     dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     dataset.pairs()  # pairing errors surface before any work
@@ -82,7 +82,9 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             )  # fmt: skip
         if draw_histograms:
             plots.save_histogram(
-                staging / f"{stem}_histogram.png", result.image, seg.threshold, sample.fov,
+                # the field of view the threshold was estimated in (fov_for_threshold)
+                staging / f"{stem}_histogram.png", result.image, seg.threshold,
+                sample.threshold_fov,
                 title=f"{sample.id}: {result.row['config']}",
             )  # fmt: skip
 
@@ -90,13 +92,10 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
         table = evaluate_with_runner(
             runner,
             dataset,
-            [groups["algo"]],
-            [groups["filter"]],
+            plan,
             repeat=int(cfg.repeat),
             run_dir=output_dir / "tiles",
             on_result=draw if draw_overlays or draw_histograms else None,
-            score_split=str(cfg.score_split),
-            allow_train_eval=bool(cfg.allow_train_eval),
             cache_dir=cfg.cache_dir,
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)

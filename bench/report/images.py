@@ -28,7 +28,7 @@ from PIL import Image
 from algorithms import UnknownNameError, histogram
 from bench.metrics import confusion_counts
 from bench.report.curves import ThresholdCurve, threshold_curve
-from bench.report.leaderboard import split_config
+from bench.report.leaderboard import with_labels
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
 from bench.report.second_observer import observer_masks, observer_row
@@ -108,7 +108,7 @@ def gather_evidence(
             "(pass --dataset-config); no threshold curves, regret or overlays."
         )
         return evidence
-    table = table.assign(preprocessing=[split_config(c)[1] for c in table["config"]])
+    table = with_labels(table)
     failures: dict[str, list[str]] = {}
     mismatched: list[str] = []
     seen: set[str] = set()
