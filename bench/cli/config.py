@@ -12,10 +12,7 @@ valid keys and the closest match.
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import inspect
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -23,9 +20,11 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from algorithms import FILTERS, SEGMENTERS
+from algorithms._validation import unknown_name_message
 from bench.cli.overrides import CONF_DIR, group_options
+from bench.data.kinds import KINDS, FolderConfig
 from bench.metrics import METRICS
-from bench.run.plan import Plan, make_plan
+from bench.run.plan import Plan, make_plan, schema_for
 
 __all__ = [
     "RUNNER_SCHEMAS",
@@ -45,31 +44,8 @@ class ConfigError(ValueError):
     """A composed configuration that does not fit its schema."""
 
 
-@dataclass
-class DatasetConfig:
-    """Where the images and masks are, and how to read them (see ``bench.data``)."""
-
-    name: str = MISSING
-    root: str | None = None  # None: the sample bundled with the package
-    images: str | None = "images"  # folders, relative to root (or absolute); required
-    masks: str | None = "masks"
-    image_pattern: str = "{id}.png"  # pairing: {id} is the shared part, * any characters
-    mask_pattern: str = "{id}.png"
-    truth_value: Any = 255  # an integer, or "nonzero"
-    polarity: str = "bright"  # "bright", "dark" objects, or "auto" (decided per image)
-    grey: str = "mean"  # colour to grey: "mean" (ImageJ) or "luminance" (BT.601)
-    instance_masks: bool = False  # mask_pattern names a folder of per-object masks
-    fov: str | None = None  # folder of field-of-view masks; None: the whole image
-    fov_pattern: str = "{id}.png"
-    fov_value: Any = 255  # the value inside the field of view, or "nonzero"
-    fov_for_threshold: bool = True  # global thresholds estimated inside the field of view
-    unpaired: str = "error"  # files without a partner: "error", or "skip" (with a warning)
-    split: str = "all"  # "all", "train" or "test" (seeded hash of each sample id)
-    test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION
-    seed: int = 0
-    limit: int | None = None  # at most N samples (after the split)
-    second_observer: str | None = None  # folder of a second annotation
-    second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
+DatasetConfig = FolderConfig
+"""The schema of the ``dataset`` group (a folder dataset's settings, a superset of a volume's)."""
 
 
 @dataclass
@@ -138,32 +114,6 @@ class BenchConfig:
     cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
 
 
-def _annotation(default: Any) -> Any:
-    if isinstance(default, bool):
-        return bool
-    if isinstance(default, int):
-        return int
-    if isinstance(default, float):
-        return float
-    if isinstance(default, str):
-        return str
-    return Any
-
-
-@cache
-def schema_for(group: str, name: str) -> type:
-    """A dataclass typing the config of one registered segmenter or filter."""
-    registry = {"algo": SEGMENTERS, "filter": FILTERS}[group]
-    cls = registry.get_class(name)
-    fields: list[tuple[str, Any, Any]] = [("name", str, field(default=cls.name))]
-    for param in inspect.signature(cls.__init__).parameters.values():
-        if param.name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        default = None if param.default is inspect.Parameter.empty else param.default
-        fields.append((param.name, _annotation(default), field(default=default)))
-    return dataclasses.make_dataclass(f"{cls.__name__}{group.title()}Config", fields)
-
-
 def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     node = OmegaConf.to_container(cfg[group], resolve=True)
     if not isinstance(node, dict) or "name" not in node:
@@ -174,12 +124,10 @@ def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     valid = [f.name for f in dataclasses.fields(schema)]
     for key in node:
         if key not in valid:
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            msg = (
-                f"Unknown parameter {key!r} for {group} {name!r}.{hint} Valid: {', '.join(valid)}."
+            where = f" for {group} {name!r}"
+            raise ConfigError(
+                unknown_name_message("parameter", key, valid, where=where, listing="Valid")
             )
-            raise ConfigError(msg)
     try:
         typed = OmegaConf.merge(OmegaConf.structured(schema), node)
     except OmegaConfBaseException as error:
@@ -211,6 +159,14 @@ def register_configs() -> None:
     """Store the schemas in Hydra's ConfigStore (idempotent)."""
     store = ConfigStore.instance()
     store.store(name="bench_schema", node=BenchConfig)
+    # One schema per registered segmenter and filter, its defaults the constructor's: each
+    # conf/algo/<name>.yaml (conf/filter/...) extends /schema/algo/<name> and holds only
+    # the name, the command comment and deliberate overrides.
+    for kind in KINDS.values():  # each dataset kind's settings, typed
+        store.store(group="schema/dataset", name=kind.name, node=kind.config)
+    for group, registry in (("algo", SEGMENTERS), ("filter", FILTERS)):
+        for name in registry.available():
+            store.store(group=f"schema/{group}", name=name, node=schema_for(group, name))
     for name, schema in RUNNER_SCHEMAS.items():
         store.store(group="runner", name=f"{name}_schema", node=schema)
 
@@ -225,10 +181,7 @@ def dataset_config(name: str) -> dict[str, Any]:
 
     options = group_options("dataset")
     if name not in options:
-        close = difflib.get_close_matches(name, options, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        msg = f"Unknown dataset {name!r}.{hint} Available: {', '.join(options)}."
-        raise ValueError(msg)
+        raise ValueError(unknown_name_message("dataset", name, options))
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"dataset={name}"])

@@ -17,11 +17,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
+from bench.data.kinds import dataset_from_config
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.stages import Result
 from bench.run.tiled import evaluate_with_runner
-from bench.scale.volumes import dataset_from_config
+from bench.scale import volumes  # noqa: F401  (registers the volume dataset kind)
 
 __all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
 

@@ -26,11 +26,10 @@ from omegaconf import OmegaConf
 
 from algorithms import Filter, Segmenter, UnknownNameError
 from bench._util import natural_key
-from bench.cli.config import schema_for
 from bench.data import Sample, from_config
 from bench.report.second_observer import without_observer
 from bench.results import read_table
-from bench.run.plan import Config, as_filter, as_segmenter
+from bench.run.plan import Config, as_filter, as_segmenter, schema_for
 from bench.run.stages import prepare
 
 __all__ = [

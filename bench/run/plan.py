@@ -31,12 +31,13 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 import algorithms
-from algorithms import Filter, GlobalThreshold, LearnedSegmenter, Segmenter
+from algorithms import FILTERS, SEGMENTERS, Filter, GlobalThreshold, LearnedSegmenter, Segmenter
 from bench.data import Sample, Split, resolve_polarity
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "config_id",
     "config_label",
     "make_plan",
+    "schema_for",
     "step_label",
 ]
 
@@ -271,6 +273,32 @@ class Plan:
         if self.score_split == "auto":
             return side == "test"
         return side == self.score_split
+
+
+def _annotation(default: Any) -> Any:
+    if isinstance(default, bool):
+        return bool
+    if isinstance(default, int):
+        return int
+    if isinstance(default, float):
+        return float
+    if isinstance(default, str):
+        return str
+    return Any
+
+
+@cache
+def schema_for(group: str, name: str) -> type:
+    """A dataclass typing the config of one registered segmenter or filter."""
+    registry = {"algo": SEGMENTERS, "filter": FILTERS}[group]
+    cls = registry.get_class(name)
+    fields: list[tuple[str, Any, Any]] = [("name", str, field(default=cls.name))]
+    for param in inspect.signature(cls.__init__).parameters.values():
+        if param.name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        default = None if param.default is inspect.Parameter.empty else param.default
+        fields.append((param.name, _annotation(default), field(default=default)))
+    return dataclasses.make_dataclass(f"{cls.__name__}{group.title()}Config", fields)
 
 
 def _as_split(split: Split | Mapping[str, Any] | None) -> Split | None:
