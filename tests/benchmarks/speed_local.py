@@ -15,7 +15,7 @@ printed with them. Three tables:
 2. Sauvola and Niblack on a square window against scikit-image's
    ``threshold_sauvola`` / ``threshold_niblack`` (speed-up, and how many
    interior pixels differ: scikit-image pads by reflection, we replicate
-   the edge);
+   the edge), and the median filter against scipy's;
 3. Wolf–Jolion, NICK, Sauvola and Niblack against doxapy on the 20 DIBCO
    pages (``../shared/data/dibco``, read as grey), same window (side
    ``2·radius + 1``) and ``k``: doxapy / ours, target ≥ 1, and the pixels
@@ -79,31 +79,51 @@ def interior_differences(a: np.ndarray, b: np.ndarray, margin: int) -> int:
     return int((a[inner] != b[inner]).sum())
 
 
-def versus_scikit_image(image: np.ndarray, rounds: int) -> None:
-    from skimage.filters import threshold_niblack, threshold_sauvola
+WINDOW = 35  # scikit-image's window_size; our square window of radius 17
 
-    window = 35
-    radius = window // 2
-    sauvola = algorithms.get("sauvola", radius=radius, window="square", k=0.2, r=128.0)
+
+def sauvola_pair(image: np.ndarray) -> tuple[Callable, Callable]:
+    from skimage.filters import threshold_sauvola
+
+    ours = algorithms.get("sauvola", radius=WINDOW // 2, window="square", k=0.2, r=128.0)
+    return (lambda: ours(image)), (
+        lambda: image > threshold_sauvola(image, window_size=WINDOW, k=0.2, r=128.0)
+    )
+
+
+def niblack_pair(image: np.ndarray) -> tuple[Callable, Callable]:
+    from skimage.filters import threshold_niblack
+
     # scikit-image's Niblack is m - k*s; ours (Fiji's form) m + k*s.
-    niblack = algorithms.get("niblack", radius=radius, window="square", k=-0.2)
-    pairs: dict[str, tuple[Callable, Callable]] = {
-        "sauvola": (
-            lambda: sauvola(image),
-            lambda: image > threshold_sauvola(image, window_size=window, k=0.2, r=128.0),
-        ),
-        "niblack": (
-            lambda: niblack(image),
-            lambda: image > threshold_niblack(image, window_size=window, k=0.2),
-        ),
+    ours = algorithms.get("niblack", radius=WINDOW // 2, window="square", k=-0.2)
+    return (lambda: ours(image)), (
+        lambda: image > threshold_niblack(image, window_size=WINDOW, k=0.2)
+    )
+
+
+def median_pair(image: np.ndarray) -> tuple[Callable, Callable]:
+    from scipy import ndimage
+
+    ours = algorithms.get_filter("median", size=5)
+    return (lambda: ours(image)), (lambda: ndimage.median_filter(image, size=5, mode="nearest"))
+
+
+def versus_scikit_image(image: np.ndarray, rounds: int) -> None:
+    pairs = {
+        f"sauvola square {WINDOW} vs skimage.threshold_sauvola": (sauvola_pair, WINDOW // 2),
+        f"niblack square {WINDOW} vs skimage.threshold_niblack": (niblack_pair, WINDOW // 2),
+        "median filter size 5 vs scipy.ndimage.median_filter": (median_pair, 0),
     }
-    print(f"\n2. ours vs scikit-image, square window {window}, ms; speed-up = skimage / ours")
-    for name, (ours, theirs) in pairs.items():
-        t = timed({"ours": ours, "skimage": theirs}, rounds)
-        differ = interior_differences(ours(), theirs(), radius)
-        print(f"   {name:8s} ours {ms(t['ours'])}  skimage {ms(t['skimage'])}  "
-              f"speed-up {ratio(t['skimage'], t['ours'])}  "
-              f"({differ} interior pixels differ)")  # fmt: skip
+    print("\n2. ours vs scikit-image and scipy, ms; speed-up = reference / ours")
+    for label, (make, margin) in pairs.items():
+        ours, theirs = make(image)
+        t = timed({"ours": ours, "reference": theirs}, rounds)
+        if margin:
+            agree = f"{interior_differences(ours(), theirs(), margin)} interior pixels differ"
+        else:
+            agree = "identical" if np.array_equal(ours(), theirs()) else "DIFFERENT"
+        print(f"   {label}: ours {ms(t['ours'])}  reference {ms(t['reference'])}  "
+              f"speed-up {ratio(t['reference'], t['ours'])}  ({agree})")  # fmt: skip
 
 
 def dibco_pages(folder: Path) -> list[np.ndarray]:
