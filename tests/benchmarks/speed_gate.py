@@ -31,7 +31,8 @@ therefore measures what the code costs, not how long it waited:
   regression of one case; with fewer than 8 cases, e.g. ``--only``, there
   is no correction). A case fails when its slowdown exceeds
   ``tolerance`` (default 1.6) *and still does* when re-measured, twice, with
-  two and three times the rounds, the cheapest measurement kept — a real 2x
+  two and three times the rounds, together with the 8 cases of the nearest
+  baseline costs as controls (their drift is that moment's) — a real 2x
   slowdown fails every time, a passing hiccup does not.
   Faster cases are reported, never failed; update the baseline to lock the
   gain in.
@@ -46,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -151,6 +153,27 @@ def drift(baseline: dict[str, float], costs: dict[str, float]) -> float:
     return max(1.0, float(np.quantile(ratios, 0.25, method="lower")))
 
 
+def control_cases(baseline: dict[str, float], slower: list[str], measured) -> list[str]:
+    """Measured cases to re-measure with the slow ones: those of the nearest baseline costs.
+
+    Cases of similar cost do similar work (sizes, memory traffic), so a
+    moment when the machine slows such work shows in them as well.
+    """
+    others = [k for k in baseline if k not in slower and k in measured]
+    target = statistics.median(baseline[k] for k in slower)
+    return sorted(others, key=lambda k: abs(np.log(baseline[k] / target)))[:MIN_CASES_FOR_DRIFT]
+
+
+def _cleared(line: str, slower: list[str]) -> str:
+    """The line's verdict after the re-measurements: ``SLOW`` only for confirmed cases."""
+    case_id = line.split()[1].rstrip(":") if line.startswith(("SLOW ", "ok   ")) else ""
+    if line.startswith("SLOW ") and case_id not in slower:
+        return "noisy" + line[5:] + " (not confirmed)"
+    if line.startswith("ok   ") and case_id in slower:
+        return "SLOW " + line[5:] + " (confirmed)"
+    return line
+
+
 def compare(
     baseline: dict[str, float], costs: dict[str, float], tolerance: float
 ) -> tuple[list[str], list[str]]:
@@ -223,16 +246,22 @@ def main(argv: list[str] | None = None) -> int:
         if int(case_id.rsplit("/", 1)[1]) in sizes and args.only in case_id
     }
     by_id = {c.id: c for c in cases}
+    slower, _ = compare(baseline, costs, args.tolerance)
     for attempt in range(CONFIRMATIONS):  # a real regression survives longer looks
-        slower, _ = compare(baseline, costs, args.tolerance)
         if not slower:
             break
         more = (attempt + 2) * rounds
-        print(f"re-measuring {len(slower)} slow case(s) with {more} rounds", file=sys.stderr)
-        again = run([by_id[i] for i in slower], more, args.slow_down)
+        controls = control_cases(baseline, slower, by_id)
+        print(f"re-measuring {len(slower)} slow case(s) and {len(controls)} controls with "
+              f"{more} rounds", file=sys.stderr)  # fmt: skip
+        again = run([by_id[i] for i in slower + controls], more, args.slow_down)
+        # The controls measure the machine now: the drift of this look is theirs too.
+        confirmed = set(compare(baseline, again, args.tolerance)[0])
+        slower = [i for i in slower if i in confirmed]
         # Noise only ever adds time: the cheaper measurement is the better one.
         costs.update({i: min(costs[i], cost) for i, cost in again.items()})
-    slower, lines = compare(baseline, costs, args.tolerance)
+    _, lines = compare(baseline, costs, args.tolerance)
+    lines = [_cleared(line, slower) for line in lines]
     print("\n".join(lines))
     if slower:
         print(f"\nFAILED: {len(slower)} case(s) slower than {args.tolerance}x baseline: "

@@ -95,3 +95,16 @@ def test_quality_gate_fails_on_new_or_vanished_rows(gates) -> None:
     assert any("golden table only" in p for p in quality.check(golden, golden.iloc[:1],
                                                               quick=False))  # fmt: skip
     assert any("'yen' has no golden rows" in p for p in quality.check(golden, extra, quick=True))
+
+
+def test_speed_gate_controls_are_the_cases_of_nearest_cost(gates) -> None:
+    speed, _ = gates
+    baseline = {f"segment/m{i}/512": 2.0**i for i in range(12)}
+    measured = set(baseline) - {"segment/m6/512"}  # e.g. left out by --only
+    controls = speed.control_cases(baseline, ["segment/m5/512"], measured)
+    assert len(controls) == speed.MIN_CASES_FOR_DRIFT
+    assert "segment/m5/512" not in controls
+    assert "segment/m6/512" not in controls
+    assert controls[0] == "segment/m4/512"  # cost 2⁴ next to 2⁵; 2⁶ was not measured
+    assert set(controls[1:3]) == {"segment/m3/512", "segment/m7/512"}
+    assert "segment/m11/512" not in controls
