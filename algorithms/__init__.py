@@ -19,7 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import global_thresholds, learned, local, local_moments, local_rank  # noqa: F401  (imports register the methods)
+from . import (  # noqa: F401  (imports register the methods)
+    global_thresholds,
+    learned,
+    local,
+    local_document,
+    local_moments,
+    local_rank,
+)
 from ._base import (
     OBJECTS,
     GlobalThreshold,

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import algorithms
-from algorithms.windows import window_max, window_min, window_moments
+from algorithms.windows import square_sum, window_max, window_min, window_moments
 from bench.datasets import read_image
 from conftest import SHARED_DATA
 
@@ -193,3 +193,89 @@ def test_bernsen_rules_differ_as_documented(page) -> None:
     differ = interior(ours != expected, radius)
     explained = interior((contrasted & (pixels == mid)) | ~contrasted, radius)
     assert not (differ & ~explained).any()
+
+
+# --- the document methods of algorithms.local_document ---------------------------------
+
+
+@pytest.mark.parametrize("window", [15, 75])
+def test_wan_agrees_away_from_the_border(page, window) -> None:
+    k, radius = 0.2, window // 2  # the paper's k
+    expected = doxa("WAN", page, window=window, k=k)
+    ours = algorithms.get("wan", radius=radius, k=k)(page, objects="dark")
+    moments = window_moments(page, radius, "square")
+    base = (window_max(page, radius, "square") + moments.mean()) / 2
+    threshold = base * (1 + k * (moments.std() / 128 - 1))
+    assert_interior_equal(ours, expected, radius, image=page, threshold=threshold)
+
+
+def _framed(image: np.ndarray, margin: int) -> np.ndarray:
+    """``image`` inside a uniform frame of its median grey, ``margin`` pixels wide.
+
+    Windows that reach the outer edge then hold one grey level whether they
+    shrink (Doxa) or replicate the edge (here), so the two border rules give
+    the same statistics everywhere, image-wide averages included: whole
+    masks can be compared.
+    """
+    return np.pad(image, margin, mode="constant", constant_values=int(np.median(image)))
+
+
+def test_isauvola_agrees_on_the_framed_page(page) -> None:
+    """Sauvola's components kept where they touch a high-contrast pixel: identical masks."""
+    framed = _framed(page, 2 * 37 + 2)
+    expected = doxa("ISAUVOLA", framed, window=75, k=0.2)
+    ours = algorithms.get("isauvola", radius=37, k=0.2)(framed, objects="dark")
+    assert int((ours != expected).sum()) == 0
+
+
+def test_su_differs_from_doxapy_only_by_its_zero_deviation(page) -> None:
+    """doxapy 0.9.2's ``E_std`` is 0: its ink is ``Ne >= n_min and p <= E_mean``.
+
+    That rule, from our contrast image, Otsu level and window sums, equals
+    doxapy's mask on every interior pixel; ours (``p <= E_mean + E_std/2``)
+    adds exactly the pixels between the two thresholds.
+    """
+    radius, n_min = 5, 11
+    expected = doxa("SU", page, window=2 * radius + 1, minN=n_min)
+    method = algorithms.get("su", radius=radius, n_min=n_min)
+    ours = method(page, objects="dark")
+    high = method._high_contrast(page)
+    count = square_sum(high.astype(np.int64), radius)
+    total = square_sum(np.where(high, page, 0).astype(np.int64), radius)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / count
+    doxa_rule = (count >= n_min) & (page <= mean)
+    assert_interior_equal(doxa_rule, expected, radius + 1, image=page, threshold=mean)
+    differ = interior(ours != doxa_rule, radius + 1)
+    assert not interior(doxa_rule & ~ours, radius + 1).any()  # ours only adds ink
+    assert (interior(page > mean, radius + 1)[differ]).all()
+
+
+def test_gatos_differs_from_doxapy_only_by_where_it_evaluates_d(page) -> None:
+    """doxapy 0.9.2 evaluates ``d(B)`` at the rough mask's grey (0 or 255), not at ``B``.
+
+    On the framed page every intermediate surface agrees: with ``d`` taken at
+    the rough mask's grey our pipeline gives doxapy's mask on every pixel;
+    the paper's ``d(B)`` differs only where the two thresholds straddle
+    ``B − I``.
+    """
+    framed = _framed(page, 2 * 60 + 2)
+    expected = doxa("GATOS", framed, window=75, k=0.2, glyph=60)
+    method = algorithms.get("gatos", radius=37, k=0.2, background_radius=60)
+    filtered, rough, background, _ = method._surfaces(framed)
+    averages = method._averages(filtered, rough, background)
+    delta, b = averages["delta"], averages["background_mean"]
+
+    def d(level: np.ndarray) -> np.ndarray:
+        return 0.6 * delta * (0.2 / (1 + np.exp(-4 * level / (b * 0.5) + 6)) + 0.8)
+
+    distance = background - filtered.astype(np.int64)
+    assert int((expected != (distance > d(np.where(rough, 0.0, 255.0)))).sum()) == 0
+    ours = method(framed, objects="dark")
+    np.testing.assert_array_equal(ours, distance > d(background.astype(np.float64)))
+    low, high = (
+        np.minimum(d(background), d(np.where(rough, 0.0, 255.0))),
+        np.maximum(d(background), d(np.where(rough, 0.0, 255.0))),
+    )
+    differ = ours != expected
+    assert ((distance[differ] > low[differ]) & (distance[differ] <= high[differ])).all()
