@@ -147,7 +147,7 @@ class Wan(_DocumentThreshold):
     >>> import numpy as np
     >>> page = np.full((9, 9), 200, np.uint8)
     >>> page[4, 2:7] = 40
-    >>> Wan(radius=2)(page, objects="dark").sum()
+    >>> int(Wan(radius=2)(page, objects="dark").sum())
     5
     """
 
