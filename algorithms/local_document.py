@@ -5,7 +5,7 @@ Each method here is defined by its paper for **dark objects** (ink): with
 intensities; ``objects="bright"`` gives its exact complement, like every
 other local method (see :data:`algorithms.OBJECTS`). Windows are
 ``2·radius + 1`` squares with the package's border rule (edge pixels
-replicated, :mod:`algorithms.windows`); ``tests/test_doxapy_oracle.py``
+replicated, :mod:`algorithms.windows`); ``tests/algorithms/test_doxapy_oracle.py``
 checks each method against doxapy (C++ Doxa), an independent
 implementation.
 
@@ -223,7 +223,7 @@ class Su(_ContrastMixin, _DocumentThreshold):
     normalisation was not available to check. doxapy 0.9.2 computes
     ``√((ΣI − Ne·E_mean)² / 2)``, which is zero up to rounding, so its ink is
     ``p <= E_mean``; the difference is tested in
-    ``tests/test_doxapy_oracle.py``.
+    ``tests/algorithms/test_doxapy_oracle.py``.
 
     References
     ----------

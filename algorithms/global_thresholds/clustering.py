@@ -86,7 +86,7 @@ class IsoData(GlobalThreshold):
     (``255 - image``, then bright objects) give different masks: the scan for
     ``g`` runs upward from the darkest level and stops at the first match, so
     the mirrored histogram can stop at a different valley
-    (``tests/test_objects.py``).
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------
@@ -164,7 +164,7 @@ class IJIsoData(GlobalThreshold):
     (``255 - image``, then bright objects) give different masks: the split
     moves upward from the darkest non-empty bin and stops at the first
     crossing, and bins 0 and ``n - 1`` are left out
-    (``tests/test_objects.py``).
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------
@@ -201,7 +201,7 @@ class Default(GlobalThreshold):
     original histogram, Fiji's rule) and the invert-first pipeline
     (``255 - image``, then bright objects) give different masks: it runs
     ``IJ_IsoData``, whose upward scan stops at the first crossing
-    (``tests/test_objects.py``).
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------

@@ -48,7 +48,7 @@ class Li(GlobalThreshold):
     original histogram, Fiji's rule) and the invert-first pipeline
     (``255 - image``, then bright objects) give different masks: the
     cross-entropy criterion takes logarithms of the class means, which
-    ``p -> 255 - p`` does not preserve (``tests/test_objects.py``).
+    ``p -> 255 - p`` does not preserve (``tests/algorithms/test_objects.py``).
 
     References
     ----------
@@ -213,7 +213,7 @@ class RenyiEntropy(GlobalThreshold):
     (``255 - image``, then bright objects) give different masks: the
     combination weighs ``t1`` by ``P(t1)`` and ``t3`` by ``1 - P(t3)`` with
     weights ``b`` that are not mirror images of each other
-    (``tests/test_objects.py``).
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------

@@ -81,7 +81,7 @@ class Intermodes(GlobalThreshold):
     original histogram, Fiji's rule) and the invert-first pipeline
     (``255 - image``, then bright objects) give different masks: ``floor``
     rounds the midpoint down on both histograms, i.e. towards the other class
-    once mirrored (``tests/test_objects.py``).
+    once mirrored (``tests/algorithms/test_objects.py``).
 
     References
     ----------
@@ -126,7 +126,7 @@ class Minimum(GlobalThreshold):
     original histogram, Fiji's rule) and the invert-first pipeline
     (``255 - image``, then bright objects) give different masks: the valley
     test ``h[i-1] > h[i] <= h[i+1]`` breaks ties on one side only
-    (``tests/test_objects.py``).
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------
@@ -173,7 +173,7 @@ class Triangle(GlobalThreshold):
     original histogram, Fiji's rule) and the invert-first pipeline
     (``255 - image``, then bright objects) give different masks: ImageJ's
     one-bin move and choice of side are not mirror images
-    (``tests/test_objects.py``).
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------

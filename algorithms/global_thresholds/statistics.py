@@ -72,7 +72,7 @@ class Moments(GlobalThreshold):
     original histogram, Fiji's rule) and the invert-first pipeline
     (``255 - image``, then bright objects) give different masks: the cumulative
     distribution is compared with ``p0`` from the darkest level up, and the
-    first level that exceeds it wins (``tests/test_objects.py``).
+    first level that exceeds it wins (``tests/algorithms/test_objects.py``).
 
     References
     ----------
