@@ -35,7 +35,7 @@ MIRROR_SYMMETRIC = {
 
 @pytest.fixture(scope="module")
 def crop(kesm) -> np.ndarray:
-    """A 96×112 crop of the built-in sample: dark vessels on a brighter background."""
+    """A 96×112 crop of the built-in sample (the article's inverted tile: bright vessels)."""
     return kesm.image[200:296, 150:262]
 
 

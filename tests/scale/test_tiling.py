@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import algorithms
 from algorithms import histogram
-from bench.data import invert
 from bench.metrics import ConfusionCounts, confusion_counts, f1, scores
 from bench.scale.tiling import segment_tiled, segment_tiled_group, tile_grid, tile_histogram
 
@@ -237,14 +236,19 @@ def test_a_local_method_with_image_wide_values_must_have_them_set(scene) -> None
     np.testing.assert_array_equal(out, _ImageWide()(image))
 
 
-def test_dark_polarity_inverts_like_the_whole_image_runner(scene) -> None:
+@pytest.mark.parametrize("name", ["otsu", "li", "sauvola", "bernsen", "wan"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_dark_polarity_is_fijis_rule_like_the_whole_image_runner(scene, name, dtype) -> None:
+    """Tiles pass ``objects="dark"`` as the whole-image run does: nothing is inverted."""
     image, truth, _ = scene
-    whole = _whole(invert(image), algorithms.get("otsu"), algorithms.get_filter("median"))
-    tiled = segment_tiled(image, "otsu", "median", truth=~truth, polarity="dark", tile_shape=9)
-    assert tiled.threshold == whole.threshold
+    image = image.astype(dtype)
+    seg, filt = algorithms.get(name), algorithms.get_filter("median")
+    whole = seg.segment(filt(image), objects="dark")
+    tiled = segment_tiled(image, seg, filt, truth=~truth, polarity="dark", tile_shape=9)
+    assert tiled.thresholds == [whole.threshold]
     assert tiled.counts == confusion_counts(~truth, whole.mask)
-    with pytest.raises(ValueError, match="unsigned integers; got dtype float32"):
-        segment_tiled(image.astype(np.float32), "otsu", polarity="dark")
+    if whole.threshold is not None:
+        np.testing.assert_array_equal(whole.mask, filt(image) <= whole.threshold)
 
 
 def test_an_empty_field_of_view_is_refused_like_the_whole_image_run(scene) -> None:
