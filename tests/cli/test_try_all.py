@@ -6,6 +6,7 @@ import importlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import algorithms
@@ -75,6 +76,20 @@ def test_command_line_writes_table_and_figure(tmp_path: Path, kesm, capsys) -> N
     assert (out / "try_all.png").is_file()
     assert "otsu" in capsys.readouterr().out
     assert main([str(tmp_path / "missing.png")]) == 2
+
+
+def test_command_line_dark_rule_and_local_panels(tmp_path: Path, kesm) -> None:
+    """``--dark`` thresholds the file as stored (Fiji's rule), ``--local`` adds local panels."""
+    image_path, truth_path = Path(kesm.meta["image_path"]), Path(kesm.meta["mask_path"])
+    out = tmp_path / "out"
+    args = [str(image_path), "--truth", str(truth_path), "--dark", "--median", "3"]
+    assert main([*args, "--local", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "try_all.csv")
+    assert set(algorithms.available(kind="local")) <= set(table["algo"])
+    otsu = table.set_index("algo").loc["otsu"]
+    # Otsu is symmetric: on the file as stored its dark-object counts are the article's.
+    assert (otsu["tp"], otsu["fp"], otsu["fn"]) == (5595, 122, 1863)
+    assert (out / "try_all.png").is_file()
 
 
 def test_local_methods_too_as_fijis_auto_local_threshold_try_all(blobs) -> None:
