@@ -531,6 +531,13 @@ def segment_tiled_group(
     image, truth, fov = as_source(image, "image"), as_source(truth, "truth"), as_source(fov, "fov")
     _check_inputs(image, truth, fov, polarity)
     for seg in segs:
+        if not seg.tileable:
+            msg = (
+                f"{seg.name} declares tileable = False (e.g. it keeps whole connected "
+                "components): no halo lets a tile reproduce its whole-image mask; run it "
+                "on whole images (runner=local)."
+            )
+            raise ValueError(msg)
         if not isinstance(seg, GlobalThreshold):
             _check_image_wide_values(seg, image.dtype)
     if run_dir is not None:

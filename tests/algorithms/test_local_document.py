@@ -103,3 +103,12 @@ def test_isauvola_keeps_whole_components_so_no_halo_tiles_it() -> None:
     halo = method.halo()
     tile = method(image[:, 150 - halo :], objects="dark")
     assert not tile[9:12, halo:].any()  # the tile's piece of it has no seed
+
+
+def test_the_tiled_runner_refuses_a_method_that_is_not_tileable() -> None:
+    from bench.scale.tiling import segment_tiled
+
+    image = np.full((30, 40), 200, np.uint8)
+    method = algorithms.get("isauvola", radius=3, contrast_threshold=100)
+    with pytest.raises(ValueError, match="tileable = False"):
+        segment_tiled(image, method, truth=image < 100, tile_shape=10)

@@ -62,6 +62,8 @@ def test_every_method_and_filter_tiled_equals_whole(scene, name, filter_name) ->
     seg = algorithms.get(name)
     if seg.requires_fit:
         pytest.skip(f"{name} must be trained first; its own tests check tiling after fitting")
+    if not seg.tileable:
+        pytest.skip(f"{name} declares tileable = False: the tiled runner refuses it")
     image, truth, _ = scene
     filt = algorithms.get_filter(filter_name)
     for tile_shape, (rows, cols) in AWKWARD_TILES:
@@ -73,6 +75,8 @@ def test_every_method_tiled_equals_whole_within_a_field_of_view(scene, name) -> 
     seg = algorithms.get(name)
     if seg.requires_fit:
         pytest.skip(f"{name} must be trained first")
+    if not seg.tileable:
+        pytest.skip(f"{name} declares tileable = False: the tiled runner refuses it")
     image, truth, fov = scene
     for inside in (True, False):  # threshold from the field of view, or from the whole image
         _check_equal(image, truth, fov, seg, algorithms.get_filter("median", size=5), (7, 11),
@@ -88,7 +92,7 @@ def test_a_group_of_every_method_equals_each_method_alone(scene, filter_name, fo
     segs = [
         _with_image_wide_values(algorithms.get(name), filt(image))
         for name in algorithms.available()
-        if not algorithms.get_class(name).requires_fit
+        if not algorithms.get_class(name).requires_fit and algorithms.get_class(name).tileable
     ]
     outs = [np.zeros(image.shape, bool) for _ in segs]
     kwargs = {"truth": truth, "fov": fov, "tile_shape": (16, 32),
