@@ -54,7 +54,7 @@ SKIMAGE = {
 def kesm_image(size: int) -> np.ndarray:
     """The KESM tile (inverted, 3×3 median) tiled to ``size`` × ``size``, uint8."""
     sample = next(iter(bench.builtin_sample()))
-    tile = algorithms.get_filter("median", size=3)(255 - sample.image)
+    tile = algorithms.get_filter("median", size=3)(sample.image)  # the sample inverts
     reps = (-(-size // tile.shape[0]), -(-size // tile.shape[1]))
     return np.ascontiguousarray(np.tile(tile, reps)[:size, :size])
 
