@@ -3,7 +3,7 @@
 For each image of a board, read once from the dataset config the run
 recorded, and for each preprocessing its rows used (re-applied once):
 
-* the exact threshold curve (:mod:`bench.report.curves`), giving every
+* the exact threshold curve (:mod:`bench.run.curves`), giving every
   global row its best achievable score — after checking that the curve at
   the row's threshold reproduces the row's recorded counts;
 * the overlays asked for (a config's best and worst image), redrawn by
@@ -27,7 +27,7 @@ from PIL import Image
 
 from algorithms import UnknownNameError, histogram
 from bench.metrics import confusion_counts
-from bench.report.curves import ThresholdCurve, threshold_curve
+from bench.run.curves import ThresholdCurve, threshold_curve
 from bench.report.leaderboard import with_labels
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter

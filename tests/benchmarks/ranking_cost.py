@@ -15,7 +15,7 @@ import time
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from bench.report.curves import score_curve
+from bench.run.curves import score_curve
 
 
 def _median_time(function, repeat: int) -> tuple[object, float]:
