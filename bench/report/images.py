@@ -27,11 +27,11 @@ from PIL import Image
 
 from algorithms import UnknownNameError, histogram
 from bench.metrics import confusion_counts
-from bench.run.curves import ThresholdCurve, threshold_curve
 from bench.report.leaderboard import with_labels
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
 from bench.report.second_observer import observer_masks, observer_row
+from bench.run.curves import ThresholdCurve, threshold_curve
 
 __all__ = ["ImageEvidence", "gather_evidence", "thumbnail"]
 

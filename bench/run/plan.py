@@ -39,8 +39,8 @@ import numpy as np
 import algorithms
 from algorithms import FILTERS, SEGMENTERS, Filter, GlobalThreshold, LearnedSegmenter, Segmenter
 from bench.data import Sample, Split, resolve_polarity
-from bench.metrics import METRICS
 from bench.data.predictions import PREDICTIONS, PredictionFolder, PredictionsConfig
+from bench.metrics import METRICS
 
 __all__ = [
     "SCORE_SPLITS",

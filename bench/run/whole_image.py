@@ -29,6 +29,7 @@ from bench.run.learned import Fitted
 from bench.run.loop import Fits, run_plan
 from bench.run.plan import (
     SCORE_SPLITS,
+    Config,
     FilterSpec,
     MethodSpec,
     Plan,
@@ -38,7 +39,6 @@ from bench.run.plan import (
     build_configs,
     make_plan,
 )
-from bench.run.plan import Config
 from bench.run.stages import (
     COLUMNS,
     Result,
