@@ -12,12 +12,14 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.data.kinds import dataset_from_config
+from bench.data.predictions import PREDICTIONS
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.stages import Result
@@ -43,10 +45,14 @@ def format_table(table: pd.DataFrame) -> str:
         columns += ["n_train", "t_train_s", "train_cached"]
     if "filter_size" in table.columns:
         columns.insert(columns.index("filter") + 1, "filter_size")
+    if (table["algo"] == PREDICTIONS).any():  # their label: which tool's predictions
+        columns.insert(columns.index("algo") + 1, "method")
+    if "auc" in table.columns and table["auc"].notna().any():
+        columns[columns.index("mcc") + 1 : columns.index("mcc") + 1] = ["auc", "ap"]
     return table[columns].to_string(
         index=False,
         formatters={
-            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
+            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
@@ -70,18 +76,23 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"
+    staged_masks = output_dir / ".partial_masks"
     draw_overlays = bool(cfg.output.overlays)
     draw_histograms = bool(cfg.output.histograms)
+    save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
 
     def draw(result: Result) -> None:
         stem = _safe_name(result.row["image"])
         seg, sample = result.segmentation, result.sample
+        predicted = result.row["algo"] == PREDICTIONS
+        if save_masks and not predicted:
+            write_outputs(staged_masks, sample.id, seg.mask, seg.scores)
         if draw_overlays:
             plots.save_overlay(
                 staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
                 title=f"{sample.id}: {result.row['config']}",
             )  # fmt: skip
-        if draw_histograms:
+        if draw_histograms and not predicted:  # a score map's threshold is not the image's
             plots.save_histogram(
                 # the field of view the threshold was estimated in (fov_for_threshold)
                 staging / f"{stem}_histogram.png", result.image, seg.threshold,
@@ -96,7 +107,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             plan,
             repeat=int(cfg.repeat),
             run_dir=output_dir / "tiles",
-            on_result=draw if draw_overlays or draw_histograms else None,
+            on_result=draw if draw_overlays or draw_histograms or save_masks else None,
             cache_dir=cfg.cache_dir,
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
@@ -109,9 +120,47 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             figures.mkdir(exist_ok=True)
             for path in staging.iterdir():
                 path.replace(figures / path.name)
+        if staged_masks.exists():
+            for folder in staged_masks.iterdir():  # masks/, probabilities/
+                shutil.rmtree(output_dir / folder.name, ignore_errors=True)
+                folder.replace(output_dir / folder.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staged_masks, ignore_errors=True)
     return table
+
+
+MASK_PATTERN = "{id}.png"
+"""How saved masks are named (``masks/<sample id>.png``): they pair back by this pattern."""
+SCORES_PATTERN = "{id}.tif"
+"""How saved probability maps are named (``probabilities/<sample id>.tif``, float32)."""
+
+
+def write_outputs(
+    folder: str | Path, sample_id: str, mask: np.ndarray, scores: np.ndarray | None = None
+) -> list[Path]:
+    """Write a run's mask (and its method's probabilities) for one sample under ``folder``.
+
+    The mask goes to ``masks/<id>.png`` (8-bit: object 255, background 0);
+    a score map to ``probabilities/<id>.tif`` (float32 TIFF). Both pair back
+    with the dataset by ``{id}``: ``algo=predictions algo.path=<run>/masks``
+    scores the same masks again, with the same counts.
+    """
+    import cv2
+    import tifffile
+
+    folder = Path(folder)
+    name = MASK_PATTERN.format(id=sample_id)
+    (folder / "masks").mkdir(parents=True, exist_ok=True)
+    written = [folder / "masks" / name]
+    if not cv2.imwrite(str(written[0]), np.where(mask, 255, 0).astype(np.uint8)):
+        msg = f"Could not write the mask {written[0]} (a 2-D mask is needed; got {mask.shape})."
+        raise ValueError(msg)
+    if scores is not None:
+        (folder / "probabilities").mkdir(exist_ok=True)
+        written.append(folder / "probabilities" / SCORES_PATTERN.format(id=sample_id))
+        tifffile.imwrite(written[1], np.asarray(scores, dtype=np.float32))
+    return written
 
 
 def report_error(error: BaseException) -> None:
