@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -148,6 +149,9 @@ class PredictionFolder:
     unpaired : {"error", "skip"}
         A sample without a prediction file stops the run, listing them
         (``error``), or is left out with a warning (``skip``).
+    arrays : mapping of id to ndarray, optional
+        Predictions held in memory (:func:`bench.score`), by sample id,
+        instead of files; ``path`` then only names them.
     """
 
     path: str | Path = "???"
@@ -158,6 +162,7 @@ class PredictionFolder:
     objects: str = "bright"
     threshold: float | None = None
     unpaired: str = "error"
+    arrays: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     name: ClassVar[str] = PREDICTIONS
     requires_fit: ClassVar[bool] = False
@@ -225,6 +230,8 @@ class PredictionFolder:
     @cached_property
     def files(self) -> dict[str, Path]:
         """Prediction file of each id the pattern finds (pages of stacks: by their stem)."""
+        if self.arrays is not None:
+            return {key: Path(self.path) / f"<array {key}>" for key in self.arrays}
         folder = Path(self.path)
         if not folder.is_dir():
             msg = f"Predictions folder not found: {folder}"
@@ -284,7 +291,13 @@ class PredictionFolder:
             )
             raise FileNotFoundError(msg)
         path, page = located
-        values = _read_values(path, page)
+        if self.arrays is not None:
+            match = _PAGE.match(sample.id)
+            key = sample.id if sample.id in self.arrays or match is None else match["stem"]
+            values = np.asarray(self.arrays[key])
+            values = values[page] if values.ndim == 3 else values
+        else:
+            values = _read_values(path, page)
         if values.shape != np.shape(sample.image):
             where = sample.meta.get("image_path", f"image {sample.id!r}")
             msg = (

@@ -280,7 +280,7 @@ def score_curve(
     >>> scores = np.array([[0.1, 0.8], [0.4, 0.8]])
     >>> curve = score_curve(scores, np.array([[False, True], [True, False]]))
     >>> curve.roc_auc(), round(curve.average_precision(), 4)
-    (0.625, 0.6667)
+    (0.625, 0.5833)
     """
     scores = np.asarray(scores)
     truth = np.asarray(truth)
