@@ -182,6 +182,8 @@ class PredictionFolder:
         if str(self.path) in ("", "???"):
             msg = "Predictions need a folder: set path (CLI: algo.path=/runs/mynet)."
             raise ValueError(msg)
+        if isinstance(self.value, str) and re.fullmatch(r"-?\d+", self.value):
+            object.__setattr__(self, "value", int(self.value))  # as a table stores it
         if self.kind == "binary":
             if self.value != "nonzero" and (
                 isinstance(self.value, bool) or not isinstance(self.value, int | np.integer)
@@ -219,7 +221,7 @@ class PredictionFolder:
             "pattern": self.pattern,
             "label": self.label,
             "kind": self.kind,
-            "value": self.value,
+            "value": str(self.value),  # one column type for "nonzero" and integers
             "objects": self.objects,
             "threshold": self.threshold,
             "unpaired": self.unpaired,

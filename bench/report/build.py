@@ -62,6 +62,16 @@ def _split_counts(table: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(images.value_counts().items())}
 
 
+def _best_scores(table: pd.DataFrame, from_images: pd.Series, metric: str) -> pd.Series:
+    """Each row's best achievable score: the image's threshold curve (global methods),
+    else the best threshold of its score map recorded by the run in ``metric``
+    (learned methods' probabilities, predicted score maps)."""
+    if "best_score" not in table or "best_metric" not in table:
+        return from_images
+    recorded = table["best_score"].astype(float).where(table["best_metric"] == metric)
+    return from_images.fillna(recorded)
+
+
 def _gallery_requests(
     table: pd.DataFrame, board: pd.DataFrame, metric: str, methods: int
 ) -> list[tuple[str, str, str, float]]:
@@ -182,7 +192,7 @@ def _board_report(
     else:
         evidence = ImageEvidence(pd.Series(np.nan, index=table.index))
         evidence.notes.append("Images not drawn (--no-images): no curves, regret or overlays.")
-    table = table.assign(best_score=evidence.best_score)
+    table = table.assign(best_score=_best_scores(table, evidence.best_score, metric))
     if evidence.observer_rows:
         observers = pd.DataFrame(evidence.observer_rows)
         table = pd.concat([table, observers], ignore_index=True)

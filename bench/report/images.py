@@ -7,7 +7,8 @@ recorded, and for each preprocessing its rows used (re-applied once):
   global row its best achievable score — after checking that the curve at
   the row's threshold reproduces the row's recorded counts;
 * the overlays asked for (a config's best and worst image), redrawn by
-  re-running the row's segmenter, again checked against the row's counts;
+  re-running the row's segmenter (or re-reading another tool's prediction),
+  again checked against the row's counts;
 * the second-observer row, when the dataset declares one.
 
 Anything that cannot be done (images moved, a learned method whose trained
@@ -26,6 +27,7 @@ import pandas as pd
 from PIL import Image
 
 from algorithms import UnknownNameError, histogram
+from bench.data.predictions import PREDICTIONS, PredictionFolder
 from bench.metrics import confusion_counts
 from bench.report.leaderboard import with_labels
 from bench.report.plots import overlay_rgb
@@ -184,7 +186,8 @@ def _one_image(
     # Global methods may estimate their threshold in another mask than the
     # scored field of view (a dataset's fov_for_threshold): use theirs.
     threshold_fov = getattr(sample, "threshold_fov", sample.fov)
-    global_rows = rows[rows["threshold"].notna()]
+    predicted = rows["algo"] == PREDICTIONS  # their threshold is a score map's, not the image's
+    global_rows = rows[rows["threshold"].notna() & ~predicted]
     if len(global_rows):
         hist = histogram(image, threshold_fov)
         curve = threshold_curve(image, sample.truth, sample.fov, hist)
@@ -209,7 +212,16 @@ def _one_image(
             reason = "a trained method: its fitted state is not part of the results table"
             failures.setdefault(reason, []).append(row["config"])
             continue
-        mask = segmenter.segment(image, fov=threshold_fov).mask
+        if isinstance(segmenter, PredictionFolder):
+            try:
+                mask = segmenter.read(sample).mask
+            except (FileNotFoundError, ValueError) as error:
+                failures.setdefault(f"predictions not readable ({error})", []).append(
+                    row["config"]
+                )
+                continue
+        else:
+            mask = segmenter.segment(image, fov=threshold_fov).mask
         if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
             mismatched.append(f"{sample.id}: {row['config']} (overlay)")
             continue
