@@ -36,7 +36,7 @@ from PIL import Image
 from bench._util import natural_key
 from bench.metrics import METRICS
 from bench.report import figures
-from bench.report.images import ImageEvidence, gather_evidence
+from bench.report.images import ImageEvidence, gather_evidence, image_threshold_rows
 from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, with_labels
 from bench.report.model import BoardReport, Overlay, Report, ReportFigure
 from bench.report.render import to_html, to_markdown
@@ -111,7 +111,7 @@ def _curve_figures(
         }
         if not curves:
             continue
-        rows = with_labels(table[table["threshold"].notna()])
+        rows = with_labels(table[image_threshold_rows(table)])
         rows = rows[rows["preprocessing"] == preprocessing]
         chosen: dict[str, dict[str, float]] = {}
         for _, row in rows.iterrows():
@@ -176,7 +176,7 @@ def _board_report(
     table = board.table
     first = leaderboard(table, metric, resamples=0)  # the order only; bootstrapped once below
     requests = _gallery_requests(table, first, metric, gallery_methods)
-    global_configs = set(table.loc[table["threshold"].notna(), "config"])
+    global_configs = set(table.loc[image_threshold_rows(table), "config"])
     chosen_preprocessings = list(
         dict.fromkeys(first.loc[first["config"].isin(global_configs), "preprocessing"])
     )[:curve_preprocessings]

@@ -35,7 +35,7 @@ from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
 from bench.report.second_observer import observer_masks, observer_row
 from bench.run.curves import ThresholdCurve, threshold_curve
 
-__all__ = ["ImageEvidence", "gather_evidence", "thumbnail"]
+__all__ = ["ImageEvidence", "gather_evidence", "image_threshold_rows", "thumbnail"]
 
 _COUNTS = ["tp", "fp", "fn", "tn"]
 
@@ -66,6 +66,11 @@ class ImageEvidence:
     overlays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     observer_rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def image_threshold_rows(table: pd.DataFrame) -> pd.Series:
+    """Rows whose threshold is one of the image's (global methods), not a score map's."""
+    return table["threshold"].notna() & (table["algo"] != PREDICTIONS)
 
 
 def thumbnail(rgb: np.ndarray, size: int = 360) -> np.ndarray:
@@ -186,8 +191,7 @@ def _one_image(
     # Global methods may estimate their threshold in another mask than the
     # scored field of view (a dataset's fov_for_threshold): use theirs.
     threshold_fov = getattr(sample, "threshold_fov", sample.fov)
-    predicted = rows["algo"] == PREDICTIONS  # their threshold is a score map's, not the image's
-    global_rows = rows[rows["threshold"].notna() & ~predicted]
+    global_rows = rows[image_threshold_rows(rows)]
     if len(global_rows):
         hist = histogram(image, threshold_fov)
         curve = threshold_curve(image, sample.truth, sample.fov, hist)
@@ -216,9 +220,7 @@ def _one_image(
             try:
                 mask = segmenter.read(sample).mask
             except (FileNotFoundError, ValueError) as error:
-                failures.setdefault(f"predictions not readable ({error})", []).append(
-                    row["config"]
-                )
+                failures.setdefault(f"predictions not readable ({error})", []).append(row["config"])
                 continue
         else:
             mask = segmenter.segment(image, fov=threshold_fov).mask
