@@ -64,16 +64,19 @@ def test_integer_maps_use_the_histogram(dtype) -> None:
     truth = rng.random((50, 60)) < 0.4
     scores = (rng.random(truth.shape) * np.iinfo(dtype).max).astype(dtype)
     curve = score_curve(scores, truth)
-    assert curve.hist is not None and curve.hist.integer  # one threshold per level, no sort
+    assert curve.hist is not None
+    assert curve.hist.integer
     assert abs(curve.roc_auc() - roc_auc_score(truth.ravel(), scores.ravel())) < 1e-9
 
 
 def test_one_class_only_gives_nan_as_documented() -> None:
     scores = np.array([[0.1, 0.9]])
     no_positive = score_curve(scores, np.zeros((1, 2), bool))
-    assert np.isnan(no_positive.roc_auc()) and np.isnan(no_positive.average_precision())
+    assert np.isnan(no_positive.roc_auc())
+    assert np.isnan(no_positive.average_precision())
     only_positive = score_curve(scores, np.ones((1, 2), bool))
-    assert np.isnan(only_positive.roc_auc()) and only_positive.average_precision() == 1.0
+    assert np.isnan(only_positive.roc_auc())
+    assert only_positive.average_precision() == 1.0
 
 
 def test_a_score_map_with_nan_is_refused() -> None:
