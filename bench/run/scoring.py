@@ -75,8 +75,8 @@ def _truth_samples(
                                   meta={"image_path": str(path)}))  # fmt: skip
         return samples
     arrays = _as_list(truths)
-    if arrays is None:
-        return truths  # a dataset: its own images, fields of view and split
+    if arrays is None or all(isinstance(a, Sample) for a in arrays):
+        return truths  # a dataset, or samples: their own images, fields of view and split
     fovs = _as_list(fov) if fov is not None else [None] * len(arrays)
     if fovs is None or len(fovs) != len(arrays):
         msg = f"fov must be None or one mask per truth ({len(arrays)}); got {fov!r:.80}."

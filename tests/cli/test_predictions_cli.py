@@ -1,0 +1,144 @@
+"""``algo=predictions`` and ``output.masks``: other tools' masks through the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from skimage import filters, io
+
+import bench
+from bench.cli.job import MASK_PATTERN, write_outputs
+from bench.metrics import confusion_counts
+from tests.conftest import run_bench
+
+
+def _bench(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tool_masks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, np.ndarray]]:
+    """The KESM sample segmented by scikit-image and by OpenCV, saved by each library."""
+    sample = next(iter(bench.builtin_sample()))
+    root = tmp_path_factory.mktemp("tools")
+    vessels = sample.image <= filters.threshold_li(sample.image)  # dark vessels
+    (root / "skimage").mkdir()
+    io.imsave(root / "skimage" / "grayscale.png", np.where(vessels, 255, 0).astype(np.uint8))
+    _, otsu = cv2.threshold(sample.image, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    (root / "opencv").mkdir()
+    cv2.imwrite(str(root / "opencv" / "grayscale.png"), otsu)
+    return {"skimage": (root / "skimage", vessels), "opencv": (root / "opencv", otsu > 0)}
+
+
+def test_masks_written_by_other_libraries_score_as_numpy_counts(tmp_path: Path, tool_masks):
+    sample = next(iter(bench.builtin_sample()))
+    paths = ",".join(str(folder) for folder, _ in tool_masks.values())
+    done = _bench(tmp_path, "-m", "algo=predictions", f"algo.path={paths}", "filter=none",
+                  "report.resamples=50", f"hydra.sweep.dir={tmp_path / 'sweep'}")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "sweep" / "metrics.csv")
+    assert sorted(table["method"]) == ["opencv", "skimage"]
+    for name, (_, mask) in tool_masks.items():
+        row = table[table["method"] == name].iloc[0]
+        truth = sample.truth
+        expected = [int((mask & truth).sum()), int((mask & ~truth).sum()),
+                    int((~mask & truth).sum()), int((~mask & ~truth).sum())]  # fmt: skip
+        assert [row["tp"], row["fp"], row["fn"], row["tn"]] == expected
+        assert row["algo"] == "predictions"
+    board = pd.read_csv(tmp_path / "sweep" / "report" / "leaderboard.csv")
+    assert set(board["method"].str.split("(").str[0]) == {"opencv", "skimage"}
+
+
+def test_the_round_trip_gives_identical_rows(tmp_path: Path) -> None:
+    first = run_bench(tmp_path / "run", "algo=li", "output.masks=true")
+    masks = tmp_path / "run" / "masks"
+    assert sorted(p.name for p in masks.iterdir()) == [MASK_PATTERN.format(id="grayscale")]
+    again = run_bench(tmp_path / "again", "algo=predictions", f"algo.path={masks}")
+    counts = ["image", "tp", "fp", "fn", "tn", "accuracy", "f1", "mcc"]
+    pd.testing.assert_frame_equal(first[counts], again[counts])
+    assert again["method"].tolist() == ["masks"]
+
+
+def test_learned_probabilities_round_trip_as_score_maps(tmp_path: Path, blobs, ready_segmenter):
+    image, truth = blobs
+    model = ready_segmenter("pixel_classifier", image, truth)  # fitted on blobs
+    sample = bench.Sample("flipped", np.flipud(image).copy(), np.flipud(truth).copy())
+    saved: list = []
+    learned = bench.evaluate([sample], [model], [None], on_result=saved.append).iloc[0]
+    assert learned["split"] == "test"
+    assert 0.5 < learned["auc"] <= 1  # the learned row is ranked from its probabilities
+    assert learned["best_score"] >= learned["mcc"]
+    segmentation = saved[0].segmentation
+    write_outputs(tmp_path, sample.id, segmentation.mask, segmentation.scores)
+    again = bench.score(tmp_path / "probabilities", [sample], kind="scores", pattern="{id}.tif",
+                        threshold=model.threshold).iloc[0]  # fmt: skip
+    for column in ("tp", "fp", "fn", "tn", "auc", "ap", "best_score"):
+        assert again[column] == pytest.approx(learned[column], abs=1e-12), column
+    masks = bench.score(tmp_path / "masks", [sample]).iloc[0]
+    assert [masks[c] for c in ("tp", "fp", "fn", "tn")] == [
+        learned[c] for c in ("tp", "fp", "fn", "tn")
+    ]
+
+
+@pytest.mark.parametrize(("make", "args", "message"), [
+    ("small", [], "is 10×10 but"),
+    ("missing", [], "1 of 1 image(s) have no prediction file"),
+    ("grey", [], "found values 0, 7, 255"),
+    ("broken", [], "Cannot read"),
+])  # fmt: skip
+def test_bad_predictions_exit_2_and_write_nothing(tmp_path: Path, make, args, message) -> None:
+    folder = tmp_path / "tool"
+    folder.mkdir()
+    if make == "small":
+        cv2.imwrite(str(folder / "grayscale.png"), np.zeros((10, 10), np.uint8))
+    elif make == "missing":
+        cv2.imwrite(str(folder / "other.png"), np.zeros((10, 10), np.uint8))
+    elif make == "grey":
+        values = np.zeros((512, 512), np.uint8)
+        values[0, :2] = [7, 255]
+        cv2.imwrite(str(folder / "grayscale.png"), values)
+    else:
+        (folder / "grayscale.png").write_bytes(b"\x89PNG broken")
+    out = tmp_path / "run"
+    done = _bench(
+        tmp_path, "algo=predictions", f"algo.path={folder}", f"hydra.run.dir={out}", *args
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert not (out / "metrics.csv").exists()
+    assert not (out / "masks").exists()
+
+
+def test_unpaired_skip_goes_on_without_the_missing_images(tmp_path: Path) -> None:
+    folder = tmp_path / "tool"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "other.png"), np.zeros((10, 10), np.uint8))
+    cv2.imwrite(str(folder / "1.png"), np.full((10, 10), 255, np.uint8))
+    with pytest.warns(UserWarning, match=r"1 of 2 image\(s\).*: 0 \(left out: unpaired=skip\)"):
+        table = bench.score(folder, [np.zeros((10, 10), bool)] * 2, unpaired="skip")
+    assert table["image"].tolist() == ["1"]
+    assert table["fp"].tolist() == [100]
+
+
+def test_counts_are_inside_the_field_of_view() -> None:
+    truth = np.zeros((8, 8), bool)
+    truth[2:6, 2:6] = True
+    prediction = np.zeros((8, 8), np.uint8)
+    prediction[:, :4] = 1
+    fov = np.zeros((8, 8), bool)
+    fov[:, 2:] = True
+    row = bench.score(prediction, truth, fov).iloc[0]
+    expected = confusion_counts(truth, prediction > 0, fov)
+    assert [row["tp"], row["fp"], row["fn"], row["tn"]] == list(expected.as_dict().values())
+    assert row["tp"] + row["fp"] + row["fn"] + row["tn"] == fov.sum()
