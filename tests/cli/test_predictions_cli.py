@@ -91,13 +91,13 @@ def test_learned_probabilities_round_trip_as_score_maps(tmp_path: Path, blobs, r
     ]
 
 
-@pytest.mark.parametrize(("make", "args", "message"), [
-    ("small", [], "is 10×10 but"),
-    ("missing", [], "1 of 1 image(s) have no prediction file"),
-    ("grey", [], "found values 0, 7, 255"),
-    ("broken", [], "Cannot read"),
+@pytest.mark.parametrize(("make", "message"), [
+    ("small", "is 10×10 but"),
+    ("missing", "1 of 1 image(s) have no prediction file"),
+    ("grey", "found values 0, 7, 255"),
+    ("broken", "Cannot read"),
 ])  # fmt: skip
-def test_bad_predictions_exit_2_and_write_nothing(tmp_path: Path, make, args, message) -> None:
+def test_bad_predictions_exit_2_and_write_nothing(tmp_path: Path, make, message) -> None:
     folder = tmp_path / "tool"
     folder.mkdir()
     if make == "small":
