@@ -111,9 +111,7 @@ def test_bad_predictions_exit_2_and_write_nothing(tmp_path: Path, make, message)
     else:
         (folder / "grayscale.png").write_bytes(b"\x89PNG broken")
     out = tmp_path / "run"
-    done = _bench(
-        tmp_path, "algo=predictions", f"algo.path={folder}", f"hydra.run.dir={out}", *args
-    )
+    done = _bench(tmp_path, "algo=predictions", f"algo.path={folder}", f"hydra.run.dir={out}")
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert not (out / "metrics.csv").exists()
