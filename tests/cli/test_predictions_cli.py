@@ -140,3 +140,22 @@ def test_counts_are_inside_the_field_of_view() -> None:
     expected = confusion_counts(truth, prediction > 0, fov)
     assert [row["tp"], row["fp"], row["fn"], row["tn"]] == list(expected.as_dict().values())
     assert row["tp"] + row["fp"] + row["fn"] + row["tn"] == fov.sum()
+
+
+def test_predictions_refuse_a_filter_and_the_tile_runner(tmp_path: Path) -> None:
+    from bench.data.predictions import PredictionFolder
+    from bench.run.plan import make_plan
+    from bench.run.tiled import evaluate_with_runner
+
+    folder = PredictionFolder(tmp_path, label="tool")
+    with pytest.raises(ValueError, match=r"a preprocessing filter \(median\) does not apply"):
+        make_plan(None, [folder], [{"name": "median", "size": 3}])
+    plan = make_plan(None, [folder], [None])
+    with pytest.raises(ValueError, match="score them with runner=local"):
+        evaluate_with_runner({"name": "tiled"}, bench.builtin_sample(), plan)
+
+
+def test_the_cli_says_the_filter_does_not_apply(tmp_path: Path, tool_masks) -> None:
+    folder, _ = tool_masks["opencv"]
+    table = run_bench(tmp_path / "run", "algo=predictions", f"algo.path={folder}", "filter.size=5")
+    assert table["filter"].tolist() == ["none"]
