@@ -124,6 +124,17 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             for folder in staged_masks.iterdir():  # masks/, probabilities/
                 shutil.rmtree(output_dir / folder.name, ignore_errors=True)
                 folder.replace(output_dir / folder.name)
+        if save_masks:
+            own = table[table["algo"] != PREDICTIONS]
+            saved = {p.stem for p in (output_dir / "masks").glob("*.png")}
+            unsaved = sorted(set(own["image"].astype(str)) - saved)
+            if unsaved:  # the tile runner assembles no whole mask of a 3-D stack
+                print(
+                    f"segbench: no mask saved for {len(unsaved)} image(s) ("
+                    + ", ".join(unsaved[:5])
+                    + "): 3-D stacks run tile by tile are not assembled into a mask",
+                    file=sys.stderr,
+                )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(staged_masks, ignore_errors=True)
