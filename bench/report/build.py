@@ -34,6 +34,7 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from bench._util import natural_key
+from bench.data.predictions import PREDICTIONS
 from bench.metrics import METRICS
 from bench.report import figures
 from bench.report.images import ImageEvidence, gather_evidence, image_threshold_rows
@@ -78,7 +79,9 @@ def _gallery_requests(
     """(config, image, best/worst, score) for the best config of each of the leading methods."""
     requests = []
     ranked = board[~board["reference"]]
-    for config in ranked.drop_duplicates("algo")["config"].head(methods):
+    # one per method; each tool's predictions is a method of its own
+    method = ranked["algo"].where(ranked["algo"] != PREDICTIONS, ranked["method"])
+    for config in ranked.loc[~method.duplicated(), "config"].head(methods):
         rows = table[table["config"] == config].dropna(subset=[metric])
         if rows.empty:
             continue

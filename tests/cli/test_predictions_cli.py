@@ -58,6 +58,9 @@ def test_masks_written_by_other_libraries_score_as_numpy_counts(tmp_path: Path, 
         assert row["algo"] == "predictions"
     board = pd.read_csv(tmp_path / "sweep" / "report" / "leaderboard.csv")
     assert set(board["method"].str.split("(").str[0]) == {"opencv", "skimage"}
+    html = (tmp_path / "sweep" / "report" / "leaderboard.html").read_text()
+    for name in ("opencv", "skimage"):  # each tool's overlay, redrawn from its own file
+        assert f'alt="best image of {name}(' in html
 
 
 def test_the_round_trip_gives_identical_rows(tmp_path: Path) -> None:
