@@ -209,6 +209,7 @@ def evaluate(
     score_split: str = "auto",
     allow_train_eval: bool = False,
     cache_dir: str | Path | None = None,
+    best_metric: str = "mcc",
 ) -> pd.DataFrame:
     """Score every method × filter on every sample; one row per combination.
 
@@ -217,7 +218,9 @@ def evaluate(
     data : ndarray, Sample or iterable of Sample (e.g. a dataset)
         An image array needs ``truth`` (and optionally ``fov``, ``polarity``).
     methods : iterable or Plan
-        Segmenter names, ``{"name": ..., **params}`` mappings or instances;
+        Segmenter names, ``{"name": ..., **params}`` mappings or instances,
+        or :class:`~bench.data.predictions.PredictionFolder` (another tool's
+        masks, ``{"name": "predictions", "path": ...}``);
         or a :class:`~bench.run.plan.Plan` already built (then ``filters``,
         ``dataset``, ``split``, ``score_split`` and ``allow_train_eval`` are
         the plan's).
@@ -251,6 +254,11 @@ def evaluate(
     cache_dir : path, optional
         Where fitted learned models are cached (e.g. ``"results/cache"``);
         None fits them anew.
+    best_metric : str
+        Methods with a score map (learned probabilities, predictions of
+        ``kind="scores"``) get the best threshold of the map in this metric
+        and its score (``best_threshold``, ``best_score``), besides ``auc``
+        and ``ap`` (:data:`~bench.run.stages.RANKING_COLUMNS`).
 
     Returns
     -------
@@ -268,7 +276,7 @@ def evaluate(
     executor = WholeImage(repeat)
     plan = methods if isinstance(methods, Plan) else make_plan(
         data, methods, filters, dataset=dataset, split=split, score_split=score_split,
-        allow_train_eval=allow_train_eval,
+        allow_train_eval=allow_train_eval, best_metric=best_metric,
     )  # fmt: skip
     samples = as_samples(data, truth, fov, polarity)
     return run_plan(plan, samples, executor, on_result=on_result, cache_dir=cache_dir)
