@@ -178,9 +178,8 @@ class WholeImage:
         )  # fmt: skip
         row["prediction_path"] = str(prediction.path)
         if prediction.scores is not None:
+            # dark objects: the map was reversed (reverse_scores), thresholds are given back
             reversed_from = prediction.scores.dtype if folder.objects == "dark" else None
-            if reversed_from is not None and np.issubdtype(reversed_from, np.signedinteger):
-                reversed_from = np.dtype(np.int64)
             row.update(ranking_columns(
                 prediction.scores, sample.truth, sample.fov, plan.best_metric, reversed_from
             ))  # fmt: skip

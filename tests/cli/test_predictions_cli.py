@@ -162,3 +162,31 @@ def test_the_cli_says_the_filter_does_not_apply(tmp_path: Path, tool_masks) -> N
     folder, _ = tool_masks["opencv"]
     table = run_bench(tmp_path / "run", "algo=predictions", f"algo.path={folder}", "filter.size=5")
     assert table["filter"].tolist() == ["none"]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.float32])
+@pytest.mark.parametrize("objects", ["bright", "dark"])
+def test_a_score_map_row_is_ranked_on_its_own_scale(dtype, objects: str) -> None:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from bench.metrics import METRICS
+
+    rng = np.random.default_rng(7)
+    truth = rng.random((40, 50)) < 0.3
+    signal = 0.6 * rng.random(truth.shape) + 0.4 * (truth if objects == "bright" else ~truth)
+    if np.dtype(dtype).kind == "f":
+        scores = np.round(signal, 2).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        scores = (info.min + signal * (float(info.max) - info.min)).astype(dtype)
+    row = bench.score(scores, truth, kind="scores", objects=objects, metric="f1").iloc[0]
+    oriented = scores.astype(np.float64) * (1 if objects == "bright" else -1)
+    assert row["auc"] == pytest.approx(roc_auc_score(truth.ravel(), oriented.ravel()), abs=1e-9)
+    assert row["ap"] == pytest.approx(
+        average_precision_score(truth.ravel(), oriented.ravel()), abs=1e-9
+    )
+    best = row["best_threshold"]
+    mask = scores > best if objects == "bright" else scores <= best
+    assert METRICS["f1"](confusion_counts(truth, mask)) == row["best_score"]
+    assert row["best_score"] >= row["f1"]
+    assert row["best_metric"] == "f1"
