@@ -190,3 +190,25 @@ def test_a_score_map_row_is_ranked_on_its_own_scale(dtype, objects: str) -> None
     assert METRICS["f1"](confusion_counts(truth, mask)) == row["best_score"]
     assert row["best_score"] >= row["f1"]
     assert row["best_metric"] == "f1"
+
+
+def test_score_takes_folders_of_truths_and_fields_of_view(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    expected = []
+    for key in ("x1", "x2"):
+        truth, prediction, fov = (rng.random((20, 30)) < p for p in (0.3, 0.4, 0.8))
+        for folder, mask in (("truth", truth), ("pred", prediction), ("fov", fov)):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            cv2.imwrite(
+                str(tmp_path / folder / f"{key}.png"), np.where(mask, 255, 0).astype(np.uint8)
+            )
+        expected.append(list(confusion_counts(truth, prediction, fov).as_dict().values()))
+    table = bench.score(tmp_path / "pred", tmp_path / "truth", tmp_path / "fov")
+    assert table["image"].tolist() == ["x1", "x2"]
+    assert table[["tp", "fp", "fn", "tn"]].to_numpy().tolist() == expected
+    arrays = bench.score(
+        [bench.read_image(tmp_path / "pred" / f"{k}.png") for k in ("x1", "x2")],
+        [bench.read_truth(tmp_path / "truth" / f"{k}.png") for k in ("x1", "x2")],
+        [bench.read_truth(tmp_path / "fov" / f"{k}.png") for k in ("x1", "x2")],
+    )
+    assert arrays[["tp", "fp", "fn", "tn"]].to_numpy().tolist() == expected
