@@ -136,3 +136,18 @@ def test_nothing_is_guessed_silently(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         mask = PredictionFolder(tmp_path).read(sample).mask
     np.testing.assert_array_equal(mask, ~sample.truth)
+
+
+def test_the_config_schema_has_the_constructor_defaults() -> None:
+    import dataclasses
+    import inspect
+
+    from bench.data.predictions import PREDICTIONS, PredictionsConfig
+
+    schema = {f.name: f.default for f in dataclasses.fields(PredictionsConfig)}
+    constructor = {
+        name: param.default
+        for name, param in inspect.signature(PredictionFolder).parameters.items()
+        if name != "arrays"  # predictions held in memory: Python only
+    }
+    assert schema == {"name": PREDICTIONS, **constructor}
