@@ -12,14 +12,13 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.data.kinds import dataset_from_config
-from bench.data.predictions import PREDICTIONS
+from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.stages import Result
@@ -80,13 +79,14 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     draw_overlays = bool(cfg.output.overlays)
     draw_histograms = bool(cfg.output.histograms)
     save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
+    tiled = runner.get("name", "local") != "local"  # large images: TIFF masks, not PNG
 
     def draw(result: Result) -> None:
         stem = _safe_name(result.row["image"])
         seg, sample = result.segmentation, result.sample
         predicted = result.row["algo"] == PREDICTIONS
         if save_masks and not predicted:
-            write_outputs(staged_masks, sample.id, seg.mask, seg.scores)
+            save_prediction(staged_masks, sample, seg.mask, seg.scores, tiff=tiled)
         if draw_overlays:
             plots.save_overlay(
                 staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
@@ -126,8 +126,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
                 folder.replace(output_dir / folder.name)
         if save_masks:
             own = table[table["algo"] != PREDICTIONS]
-            saved = {p.stem for p in (output_dir / "masks").glob("*.png")}
-            unsaved = sorted(set(own["image"].astype(str)) - saved)
+            saved = {p.stem for p in (output_dir / "masks").glob("*.*")}
+            unsaved = sorted(i for i in set(own["image"].astype(str)) if page_stem(i) not in saved)
             if unsaved:  # the tile runner assembles no whole mask of a 3-D stack
                 print(
                     f"segbench: no mask saved for {len(unsaved)} image(s) ("
@@ -139,39 +139,6 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(staged_masks, ignore_errors=True)
     return table
-
-
-MASK_PATTERN = "{id}.png"
-"""How saved masks are named (``masks/<sample id>.png``): they pair back by this pattern."""
-SCORES_PATTERN = "{id}.tif"
-"""How saved probability maps are named (``probabilities/<sample id>.tif``, float32)."""
-
-
-def write_outputs(
-    folder: str | Path, sample_id: str, mask: np.ndarray, scores: np.ndarray | None = None
-) -> list[Path]:
-    """Write a run's mask (and its method's probabilities) for one sample under ``folder``.
-
-    The mask goes to ``masks/<id>.png`` (8-bit: object 255, background 0);
-    a score map to ``probabilities/<id>.tif`` (float32 TIFF). Both pair back
-    with the dataset by ``{id}``: ``algo=predictions algo.path=<run>/masks``
-    scores the same masks again, with the same counts.
-    """
-    import cv2
-    import tifffile
-
-    folder = Path(folder)
-    name = MASK_PATTERN.format(id=sample_id)
-    (folder / "masks").mkdir(parents=True, exist_ok=True)
-    written = [folder / "masks" / name]
-    if not cv2.imwrite(str(written[0]), np.where(mask, 255, 0).astype(np.uint8)):
-        msg = f"Could not write the mask {written[0]} (a 2-D mask is needed; got {mask.shape})."
-        raise ValueError(msg)
-    if scores is not None:
-        (folder / "probabilities").mkdir(exist_ok=True)
-        written.append(folder / "probabilities" / SCORES_PATTERN.format(id=sample_id))
-        tifffile.imwrite(written[1], np.asarray(scores, dtype=np.float32))
-    return written
 
 
 def report_error(error: BaseException) -> None:

@@ -53,12 +53,16 @@ from bench.data.readers import read_image, value_mask
 from bench.data.sample import POLARITIES, Sample
 
 __all__ = [
+    "MASKS_FOLDER",
     "PREDICTIONS",
     "PREDICTION_KINDS",
+    "SCORES_FOLDER",
     "Prediction",
     "PredictionFolder",
     "PredictionsConfig",
+    "page_stem",
     "reverse_scores",
+    "save_prediction",
 ]
 
 PREDICTIONS = "predictions"
@@ -67,6 +71,91 @@ PREDICTIONS = "predictions"
 PREDICTION_KINDS = ("binary", "scores")
 
 _PAGE = re.compile(r"^(?P<stem>.+)\[(?P<page>\d+)\]$")
+
+MASKS_FOLDER = "masks"
+SCORES_FOLDER = "probabilities"
+
+
+def page_stem(sample_id: str) -> str:
+    """The file stem of a sample: ``"vol"`` for page ``"vol[3]"`` of a stack, else the id.
+
+    Examples
+    --------
+    >>> page_stem("vol[3]"), page_stem("21")
+    ('vol', '21')
+    """
+    match = _PAGE.match(sample_id)
+    return match["stem"] if match else sample_id
+
+
+def save_prediction(
+    folder: str | Path,
+    sample: Sample,
+    mask: np.ndarray,
+    scores: np.ndarray | None = None,
+    *,
+    tiff: bool = False,
+) -> list[Path]:
+    """Write a mask (and the scores it thresholds) where a :class:`PredictionFolder` finds them.
+
+    Parameters
+    ----------
+    folder : path
+        The run's folder: masks go to ``masks/``, scores to ``probabilities/``.
+    sample : Sample
+        Whose mask it is; its id names the file.
+    mask : ndarray of bool
+        Written 8-bit, object 255 and background 0.
+    scores : ndarray, optional
+        A learned method's probabilities, written as float32 TIFF.
+    tiff : bool
+        Write the mask as a compressed TIFF instead of PNG (large images).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Notes
+    -----
+    A 2-D image's mask is ``masks/<id>.png`` (``<id>.tif`` with ``tiff``); a
+    page ``k`` of a stack (id ``"name[k]"``) is page ``k`` of the TIFF stack
+    ``masks/<name>.tif``, appended in page order. Scores are
+    ``probabilities/<id>.tif`` (pages likewise). Each pairs back by ``{id}``:
+    ``PredictionFolder(folder / "masks")`` (pattern ``"{id}.tif"`` for TIFF)
+    reads the same masks.
+    """
+    import cv2
+    import tifffile
+
+    folder = Path(folder)
+    match = _PAGE.match(sample.id)
+    page = sample.meta.get("page") if match else None
+    written = []
+    for kind, values in ((MASKS_FOLDER, mask), (SCORES_FOLDER, scores)):
+        if values is None:
+            continue
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+        array = (
+            np.where(values, 255, 0).astype(np.uint8)
+            if kind == MASKS_FOLDER
+            else np.asarray(values, dtype=np.float32)
+        )
+        if page is not None:  # one TIFF stack per stack file, its pages in order
+            path = folder / kind / f"{page_stem(sample.id)}.tif"
+            # metadata=None: plain pages, which TIFF readers see as one stack
+            tifffile.imwrite(path, array, append=page > 0, photometric="minisblack",
+                             compression="zlib", metadata=None)  # fmt: skip
+        elif kind == MASKS_FOLDER and not tiff:
+            path = folder / kind / f"{sample.id}.png"
+            if not cv2.imwrite(str(path), array):
+                msg = f"Could not write the mask {path} (a 2-D mask is needed; got {mask.shape})."
+                raise ValueError(msg)
+        else:
+            path = folder / kind / f"{sample.id}.tif"
+            tifffile.imwrite(path, array, photometric="minisblack", compression="zlib")
+        written.append(path)
+    return written
 
 
 @dataclass(frozen=True)

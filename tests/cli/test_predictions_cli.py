@@ -14,7 +14,7 @@ import pytest
 from skimage import filters, io
 
 import bench
-from bench.cli.job import MASK_PATTERN, write_outputs
+from bench.data.predictions import save_prediction
 from bench.metrics import confusion_counts
 from tests.conftest import run_bench
 
@@ -66,7 +66,7 @@ def test_masks_written_by_other_libraries_score_as_numpy_counts(tmp_path: Path, 
 def test_the_round_trip_gives_identical_rows(tmp_path: Path) -> None:
     first = run_bench(tmp_path / "run", "algo=li", "output.masks=true")
     masks = tmp_path / "run" / "masks"
-    assert sorted(p.name for p in masks.iterdir()) == [MASK_PATTERN.format(id="grayscale")]
+    assert sorted(p.name for p in masks.iterdir()) == ["grayscale.png"]
     again = run_bench(tmp_path / "again", "algo=predictions", f"algo.path={masks}")
     counts = ["image", "tp", "fp", "fn", "tn", "accuracy", "f1", "mcc"]
     pd.testing.assert_frame_equal(first[counts], again[counts])
@@ -83,7 +83,7 @@ def test_learned_probabilities_round_trip_as_score_maps(tmp_path: Path, blobs, r
     assert 0.5 < learned["auc"] <= 1  # the learned row is ranked from its probabilities
     assert learned["best_score"] >= learned["mcc"]
     segmentation = saved[0].segmentation
-    write_outputs(tmp_path, sample.id, segmentation.mask, segmentation.scores)
+    save_prediction(tmp_path, sample, segmentation.mask, segmentation.scores)
     again = bench.score(tmp_path / "probabilities", [sample], kind="scores", pattern="{id}.tif",
                         threshold=model.threshold).iloc[0]  # fmt: skip
     for column in ("tp", "fp", "fn", "tn", "auc", "ap", "best_score"):
@@ -212,3 +212,39 @@ def test_score_takes_folders_of_truths_and_fields_of_view(tmp_path: Path) -> Non
         [bench.read_truth(tmp_path / "fov" / f"{k}.png") for k in ("x1", "x2")],
     )
     assert arrays[["tp", "fp", "fn", "tn"]].to_numpy().tolist() == expected
+
+
+def test_a_stack_round_trips_through_one_tiff_per_stack(tmp_path: Path) -> None:
+    import tifffile
+
+    rng = np.random.default_rng(5)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    images = (rng.random((3, 40, 50)) * 255).astype(np.uint8)
+    truths = np.where(images > 128, 255, 0).astype(np.uint8) ^ np.where(
+        rng.random(images.shape) < 0.05, 255, 0
+    ).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "images" / "vol.tif", images, photometric="minisblack")
+    tifffile.imwrite(tmp_path / "masks" / "vol.tif", truths, photometric="minisblack")
+    dataset = ["dataset=folder", f"dataset.root={tmp_path}", "dataset.name=stack",
+               "dataset.images=images", "dataset.masks=masks",
+               "dataset.polarity=bright"]  # fmt: skip
+    first = run_bench(tmp_path / "run", *dataset, "algo=otsu", "filter=none", "output.masks=true")
+    assert first["image"].tolist() == ["vol[0]", "vol[1]", "vol[2]"]
+    assert sorted(p.name for p in (tmp_path / "run" / "masks").iterdir()) == ["vol.tif"]
+    masks = tmp_path / "run" / "masks"
+    again = run_bench(tmp_path / "again", *dataset, "algo=predictions", f"algo.path={masks}",
+                      'algo.pattern="{id}.tif"')  # fmt: skip
+    counts = ["image", "tp", "fp", "fn", "tn"]
+    pd.testing.assert_frame_equal(first[counts], again[counts])
+
+
+def test_a_tiled_run_saves_tiff_masks_that_pair_back(tmp_path: Path) -> None:
+    first = run_bench(tmp_path / "run", "runner=tiled", "runner.progress=false", "algo=otsu",
+                      "output.masks=true")  # fmt: skip
+    masks = tmp_path / "run" / "masks"
+    assert sorted(p.name for p in masks.iterdir()) == ["grayscale.tif"]
+    again = run_bench(tmp_path / "again", "algo=predictions", f"algo.path={masks}",
+                      'algo.pattern="{id}.tif"')  # fmt: skip
+    counts = ["image", "tp", "fp", "fn", "tn"]
+    pd.testing.assert_frame_equal(first[counts], again[counts])
