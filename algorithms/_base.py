@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._validation import check_image, check_mask
+from ._validation import check_image, check_mask, check_window_cost
 from .histogram import Histogram, histogram
 
 
@@ -35,7 +35,9 @@ class Segmentation:
         Foreground mask, the image's shape.
     threshold : float or None
         The intensity threshold for global methods (foreground is ``image >
-        threshold``), None for local and learned methods.
+        threshold``), None for local and learned methods. For ``int64`` and
+        ``uint64`` images beyond 2**53 it is the nearest float; the mask is
+        computed from the exact integer (:meth:`Histogram.exact_value`).
     found : bool
         False when a global method found no threshold in the histogram and fell
         back to its documented default (see ``reason``).
@@ -201,7 +203,7 @@ class GlobalThreshold(Segmenter):
         self, image: np.ndarray, fov: np.ndarray | None = None, hist: Histogram | None = None
     ) -> float:
         """Intensity threshold of ``image``: its foreground is ``image > threshold``."""
-        return self._evaluate(check_image(image), fov, hist)[0]
+        return float(self._evaluate(check_image(image), fov, hist)[0])
 
     def segment(
         self,
@@ -212,16 +214,18 @@ class GlobalThreshold(Segmenter):
     ) -> Segmentation:
         image = check_image(image)
         value, result = self._evaluate(image, fov, hist)
-        return Segmentation(image > value, value, result.found, result.reason)
+        # The mask compares with the exact threshold (an int for integer images: exact
+        # for int64 and uint64 beyond 2**53); the record holds it as a float.
+        return Segmentation(image > value, float(value), result.found, result.reason)
 
     def _evaluate(
         self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None
-    ) -> tuple[float, ThresholdResult]:
-        """The intensity threshold and the method's answer; no mask is built."""
+    ) -> tuple[int | float, ThresholdResult]:
+        """The exact intensity threshold and the method's answer; no mask is built."""
         if hist is None:
             hist = histogram(image, fov)
         result = self.find_threshold(hist)
-        return hist.value(result.bin), result
+        return hist.exact_value(result.bin), result
 
 
 def _check_flag(method: Segmenter, name: str) -> bool:
@@ -297,4 +301,6 @@ class LocalThreshold(Segmenter):
         image = check_image(image)
         if fov is not None:
             check_mask(fov, image.shape, name="field of view")
+        # Memory and work of the window, estimated before anything is allocated.
+        check_window_cost(image.shape, self.halo(), name=f"{self.name or type(self).__name__}")
         return Segmentation(self._mask(image))

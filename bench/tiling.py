@@ -39,6 +39,7 @@ unit (:mod:`bench.checkpoints`) and resumes after an interruption.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -146,7 +147,7 @@ def tile_histogram(
     ends = np.array([bounds], dtype=tile.dtype)
     whole = histogram(np.concatenate([ends[0], values])[np.newaxis, :])
     counts = whole.counts - histogram(ends).counts  # the ends alone: the same bins
-    return Histogram(counts, whole.offset, whole.width, whole.integer)
+    return dataclasses.replace(whole, counts=counts)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
         hist = tile_histogram(core, estimate_in, job.bounds.get(z))
         if hist is not None:
             record.update(counts=hist.counts.tolist(), offset=hist.offset, width=hist.width,
-                          integer=hist.integer)  # fmt: skip
+                          integer=hist.integer, span=hist.span)  # fmt: skip
         record["t_segment"] = time.perf_counter() - start
     else:
         if isinstance(job.segmenter, GlobalThreshold):
@@ -505,7 +506,7 @@ def segment_tiled(
                   keep_image=outputs["image"] is not None)  # fmt: skip
     timings["t_wall_s"] = time.perf_counter() - wall
     return TiledResult(
-        thresholds=[thresholds[z][0] for z in zs],
+        thresholds=[None if thresholds[z][0] is None else float(thresholds[z][0]) for z in zs],
         found=[thresholds[z][1] for z in zs],
         reasons=[thresholds[z][2] for z in zs],
         counts=_total(records) if truth is not None else None,
@@ -549,14 +550,14 @@ def _global_thresholds(
         if "counts" not in record:
             continue
         part = Histogram(np.asarray(record["counts"], dtype=np.int64), record["offset"],
-                         record["width"], record["integer"])  # fmt: skip
+                         record["width"], record["integer"], record.get("span", 0))  # fmt: skip
         key = group(unit.z)
         totals[key] = totals[key] + part if key in totals else part
     thresholds = {}
     for z in zs:
         total = totals[group(z)]
         found = seg.find_threshold(total)
-        thresholds[z] = (total.value(found.bin), found.found, found.reason)
+        thresholds[z] = (total.exact_value(found.bin), found.found, found.reason)
     return thresholds
 
 
