@@ -69,6 +69,7 @@ class DatasetConfig:
     test_fraction: float = 0.3  # bench.datasets.splits.DEFAULT_TEST_FRACTION
     seed: int = 0
     limit: int | None = None  # at most N samples (after the split)
+    max_pixels: int = 268435456  # largest page (2**28 px), checked from headers before decoding
     second_observer: str | None = None  # folder of a second annotation (bench.second_observer)
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
 
