@@ -302,5 +302,5 @@ class LocalThreshold(Segmenter):
         if fov is not None:
             check_mask(fov, image.shape, name="field of view")
         # Memory and work of the window, estimated before anything is allocated.
-        check_window_cost(image.shape, self.halo(), name=f"{self.name or type(self).__name__}")
+        check_window_cost(image.shape, self.halo(), name=repr(self))
         return Segmentation(self._mask(image))

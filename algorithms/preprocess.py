@@ -139,20 +139,37 @@ class Gaussian(Filter):
     def __call__(self, image: np.ndarray) -> np.ndarray:
         image = check_image(image)
         sigma = self._sigma()
+        if image.dtype.kind in "iu" and image.dtype.itemsize == 8:
+            return self._wide_integer(image, sigma)
         smooth = ndimage.gaussian_filter(
             image.astype(np.float64), sigma, mode="nearest", truncate=self.truncate
         )
         if np.issubdtype(image.dtype, np.integer):
-            # Computed in float64 (53 bits): 64-bit images are blurred to that precision.
-            # The clip bounds are the floats inside the dtype's range (float(2**64 - 1)
-            # rounds up to 2**64, which uint64 cannot hold).
             info = np.iinfo(image.dtype)
-            low = float(info.min)
-            high = float(info.max)
-            if int(high) > info.max:
-                high = float(np.nextafter(high, 0.0))
-            return np.clip(np.rint(smooth), low, high).astype(image.dtype)
+            return np.clip(np.rint(smooth), info.min, info.max).astype(image.dtype)
         return smooth.astype(image.dtype)
+
+    def _wide_integer(self, image: np.ndarray, sigma: float) -> np.ndarray:
+        """Blur of an int64/uint64 image relative to its minimum, added back exactly.
+
+        float64 holds 53 bits: near 2**63 its step is 2048, so blurring the raw
+        values would flatten the image. The offsets from the minimum are exact
+        in float64 when the image spans less than 2**53 levels; the minimum is
+        added back in integer arithmetic. (A tile's minimum may differ from the
+        whole image's, so tiled and whole results may differ by one level where
+        a value rounds at exactly .5.)
+        """
+        # Offsets from the minimum in unsigned 64-bit arithmetic (wrapping, hence exact for
+        # int64 too, whose span may pass 2**63), then added back the same way.
+        base = np.array(image.min(), dtype=image.dtype).view(np.uint64)
+        offsets = np.ascontiguousarray(image).view(np.uint64) - base
+        smooth = ndimage.gaussian_filter(
+            offsets.astype(np.float64), sigma, mode="nearest", truncate=self.truncate
+        )
+        span = int(offsets.max())  # a blur stays within the image's range
+        top = float(span) if int(float(span)) <= span else float(np.nextafter(float(span), 0))
+        steps = np.clip(np.rint(smooth), 0.0, top).astype(np.uint64)
+        return (steps + base).view(image.dtype)
 
 
 def get_filter(name: str, **params: Any) -> Filter:
