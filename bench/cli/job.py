@@ -6,25 +6,27 @@ any config object.
 
 from __future__ import annotations
 
-import contextlib
-import re
-import shutil
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
+from bench._util import file_stem
 from bench.cli.config import ConfigError, validate
+from bench.cli.errors import is_deliberate, os_error_line
 from bench.data.kinds import dataset_from_config
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
+from bench.run.folder import RunFolderBusy, RunFolderTaken, remove_made, run_folder
 from bench.run.stages import Result
 from bench.run.tiled import evaluate_with_runner
 from bench.scale import volumes  # noqa: F401  (registers the volume dataset kind)
+from bench.scale.engines import check_engine_config
 
-__all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
+__all__ = ["SUMMARY_COLUMNS", "format_table", "run", "user_message"]
 
 SUMMARY_COLUMNS = [
     "image", "algo", "filter", "threshold", "tp", "fp", "fn", "tn",
@@ -54,91 +56,105 @@ def format_table(table: pd.DataFrame) -> str:
     )
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+def run(
+    cfg: DictConfig,
+    output_dir: str | Path,
+    *,
+    created: Sequence[Path] = (),
+    extra_files: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Run the benchmark described by ``cfg`` and publish it as the folder ``output_dir``.
 
-
-def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
-    """Run the benchmark described by ``cfg`` and write it into ``output_dir``.
-
-    Bad input raises before any result file exists; figures are drawn into a
-    staging folder and moved into ``figures/`` only once the run succeeded.
+    Every output — tables, config, provenance, figures, the tile store of a
+    tiled run, ``extra_files`` (Hydra's own record, ``.hydra/*.yaml``) — is
+    written to a staging folder beside ``output_dir`` and published by one
+    rename once the run succeeded (:func:`bench.run.folder.run_folder`): the
+    folder holds a complete run or nothing. Another run into the same folder
+    is refused at once. After an error nothing is left but the folders the
+    run found (``created``: those made for it before this call, e.g. by Hydra,
+    which go too if still empty).
     """
     output_dir = Path(output_dir)
-    plan = validate(cfg)
-    dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
-    runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
-    dataset.pairs()  # pairing errors surface before any work
-    staging = output_dir / ".partial"
+    try:  # every check before any work; a failure here leaves no folder made for the run
+        plan = validate(cfg)
+        runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
+        if runner.get("name", "local") != "local":
+            check_engine_config(runner)  # runner.workers and the like
+        dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
+        dataset.pairs()  # pairing errors
+    except BaseException:
+        remove_made(list(created))
+        raise
     draw_overlays = bool(cfg.output.overlays)
     draw_histograms = bool(cfg.output.histograms)
+    config_text = OmegaConf.to_yaml(cfg, resolve=True)
+    with run_folder(output_dir, created=list(created)) as staging:
+        figures = staging / "figures"
 
-    def draw(result: Result) -> None:
-        stem = _safe_name(result.row["image"])
-        seg, sample = result.segmentation, result.sample
-        if draw_overlays:
-            plots.save_overlay(
-                staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
-                title=f"{sample.id}: {result.row['config']}",
-            )  # fmt: skip
-        if draw_histograms:
-            plots.save_histogram(
-                # the field of view the threshold was estimated in (fov_for_threshold)
-                staging / f"{stem}_histogram.png", result.image, seg.threshold,
-                sample.threshold_fov,
-                title=f"{sample.id}: {result.row['config']}",
-            )  # fmt: skip
+        def draw(result: Result) -> None:
+            stem = file_stem(str(result.row["image"]))  # distinct names, distinct files
+            seg, sample = result.segmentation, result.sample
+            figures.mkdir(exist_ok=True)
+            if draw_overlays:
+                plots.save_overlay(
+                    figures / f"{stem}_overlay.png", result.image, sample.truth, seg.mask,
+                    sample.fov, title=f"{sample.id}: {result.row['config']}",
+                )  # fmt: skip
+            if draw_histograms:
+                plots.save_histogram(
+                    # the field of view the threshold was estimated in (fov_for_threshold)
+                    figures / f"{stem}_histogram.png", result.image, seg.threshold,
+                    sample.threshold_fov,
+                    title=f"{sample.id}: {result.row['config']}",
+                )  # fmt: skip
 
-    try:
         table = evaluate_with_runner(
             runner,
             dataset,
             plan,
             repeat=int(cfg.repeat),
-            run_dir=output_dir / "tiles",
+            run_dir=staging / "tiles",
             on_result=draw if draw_overlays or draw_histograms else None,
             cache_dir=cfg.cache_dir,
         )
-        config_text = OmegaConf.to_yaml(cfg, resolve=True)
-        write_table(table, output_dir)
-        with atomic_path(output_dir / "config.yaml") as tmp:
+        write_table(table, staging)
+        with atomic_path(staging / "config.yaml") as tmp:
             tmp.write_text(config_text)
-        write_json(provenance(config_text), output_dir / "provenance.json")
-        if staging.exists():
-            figures = output_dir / "figures"
-            figures.mkdir(exist_ok=True)
-            for path in staging.iterdir():
-                path.replace(figures / path.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        write_json(provenance(config_text), staging / "provenance.json")
+        for name, text in (extra_files or {}).items():
+            with atomic_path(staging / name) as tmp:
+                tmp.write_text(text)
     return table
 
 
-def report_error(error: BaseException) -> None:
-    """Print a user error without a traceback."""
-    print(f"error: {error}", file=sys.stderr)
+def user_message(error: BaseException) -> str | None:
+    """The one-line message of a user error, or None for a bug (which keeps its traceback).
 
-
-def discard_hydra_files(output_dir: str | Path) -> None:
-    """After a failed run, remove what Hydra wrote (``.hydra/``, the job log).
-
-    The folder itself goes only if nothing else is in it, so a run pointed at
-    an existing folder (``hydra.run.dir=...``) never loses earlier results.
+    User errors: a run folder in use or taken, an OS error of the environment
+    (no space, permission denied, read-only, name too long: the path named),
+    and the errors of :data:`USER_ERRORS` that bench or algorithms raised on
+    purpose (:func:`bench.cli.errors.is_deliberate`).
     """
-    output_dir = Path(output_dir)
-    shutil.rmtree(output_dir / ".hydra", ignore_errors=True)
-    for log in output_dir.glob("*.log"):
-        if log.stat().st_size == 0:
-            log.unlink()
-    with contextlib.suppress(OSError):
-        output_dir.rmdir()
-        output_dir.parent.rmdir()  # the day's folder, when this run made it
+    if isinstance(error, (RunFolderBusy, RunFolderTaken)):
+        return str(error)
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+        return os_error_line(error)
+    if isinstance(error, USER_ERRORS) and is_deliberate(error):
+        return str(error)
+    return None
+
+
+def report_error(error: BaseException | str) -> None:
+    """Print a user error (or its one-line message) without a traceback."""
+    print(f"error: {error}", file=sys.stderr)
 
 
 FAILURE_FILE = "error.txt"
 
 
-def record_failure(output_dir: str | Path, overrides: list[str], error: BaseException) -> Path:
+def record_failure(
+    output_dir: str | Path, overrides: list[str], error: BaseException | str
+) -> Path:
     """Write why a sweep job failed (``error.txt``: its overrides, then the message)."""
     path = Path(output_dir) / FAILURE_FILE
     text = " ".join(overrides) + "\n" + str(error) + "\n"

@@ -31,8 +31,10 @@ __all__ = [
     "JobRecord",
     "config_hash",
     "current_key",
+    "existing_before",
     "finished_job",
     "record_job",
+    "record_of",
     "start_sweep",
     "sweep_jobs",
     "sweep_key",
@@ -73,10 +75,31 @@ def _write(path: Path, data: dict[str, Any]) -> None:
 
 
 def start_sweep(sweep_dir: str | Path, overrides: Sequence[str]) -> str:
-    """Record the key of the sweep now starting in ``sweep_dir``; return it."""
+    """Record the key of the sweep now starting in ``sweep_dir``; return it.
+
+    Also notes which job folders existed before it started: a job never
+    removes a folder it did not make.
+    """
+    sweep_dir = Path(sweep_dir)
     key = sweep_key(overrides)
-    _write(Path(sweep_dir) / JOBS_FOLDER / _CURRENT, {"key": key, "overrides": list(overrides)})
+    existing = sorted(p.name for p in sweep_dir.iterdir()) if sweep_dir.is_dir() else []
+    data = {"key": key, "overrides": list(overrides), "existing": existing}
+    _write(sweep_dir / JOBS_FOLDER / _CURRENT, data)
     return key
+
+
+def existing_before(sweep_dir: str | Path) -> set[str]:
+    """Names of the entries of ``sweep_dir`` that existed before the current sweep began."""
+    try:
+        data = json.loads((Path(sweep_dir) / JOBS_FOLDER / _CURRENT).read_text())
+        return {str(name) for name in data.get("existing", [])}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return set()
+
+
+def record_of(job_dir: str | Path) -> JobRecord | None:
+    """The record a job of some sweep left for ``job_dir`` (None: none)."""
+    return _read(_record_path(Path(job_dir)))
 
 
 def current_key(sweep_dir: str | Path) -> str | None:

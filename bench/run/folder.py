@@ -39,7 +39,20 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["PARTIAL_SUFFIX", "RunFolderBusy", "RunFolderTaken", "run_folder", "staging_path"]
+__all__ = [
+    "CREATED_ENV",
+    "PARTIAL_SUFFIX",
+    "RunFolderBusy",
+    "RunFolderTaken",
+    "created_by_hydra",
+    "missing_folders",
+    "remove_made",
+    "run_folder",
+    "staging_path",
+]
+
+CREATED_ENV = "SEGBENCH_RUN_FOLDERS_MADE"
+"""Where the CLI notes, before Hydra makes the run folder, which folders it is about to make."""
 
 PARTIAL_SUFFIX = ".partial"
 _OWNER = ".owner.json"
@@ -57,6 +70,26 @@ def staging_path(folder: str | Path) -> Path:
     """Where a run into ``folder`` stages its outputs: ``<parent>/.<name>.partial``."""
     folder = Path(folder)
     return folder.parent / f".{folder.name}{PARTIAL_SUFFIX}"
+
+
+def missing_folders(folder: str | Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    return _missing_parents(Path(folder).absolute())
+
+
+def created_by_hydra(folder: str | Path) -> list[Path]:
+    """The folders of ``folder``'s path that were missing before the run began.
+
+    The CLI's ``RunFolders`` callback notes them in :data:`CREATED_ENV` before
+    Hydra makes the run folder; without that note (``bench.cli.job.run``
+    called directly) nothing is taken as made by the run.
+    """
+    try:
+        noted = [Path(p) for p in json.loads(os.environ.get(CREATED_ENV, "[]"))]
+    except ValueError:
+        return []
+    absolute = Path(folder).absolute()
+    return [p for p in noted if p == absolute or p in absolute.parents]
 
 
 def _missing_parents(folder: Path) -> list[Path]:
@@ -163,6 +196,11 @@ def run_folder(folder: str | Path, *, created: list[Path] | None = None) -> Iter
         if not isinstance(error, KeyboardInterrupt):
             _remove_empty(made)
         raise
+
+
+def remove_made(folders: list[Path]) -> None:
+    """After a failure before :func:`run_folder` began: remove the folders made for the run."""
+    _remove_empty(folders)
 
 
 def _remove_empty(folders: list[Path]) -> None:
