@@ -20,7 +20,7 @@ from bench.cli.errors import is_deliberate, os_error_line
 from bench.data.kinds import dataset_from_config
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
-from bench.run.folder import RunFolderBusy, RunFolderTaken, remove_made, run_folder
+from bench.run.folder import RunFolderBusy, RunFolderTaken, run_folder
 from bench.run.stages import Result
 from bench.run.tiled import evaluate_with_runner
 from bench.scale import volumes  # noqa: F401  (registers the volume dataset kind)
@@ -75,20 +75,18 @@ def run(
     which go too if still empty).
     """
     output_dir = Path(output_dir)
-    try:  # every check before any work; a failure here leaves no folder made for the run
+    # The folder is locked first, so a second run into it is refused at once; the checks
+    # below come before any work, and a failure leaves nothing the run made.
+    with run_folder(output_dir, created=list(created)) as staging:
         plan = validate(cfg)
         runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
         if runner.get("name", "local") != "local":
             check_engine_config(runner)  # runner.workers and the like
         dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
         dataset.pairs()  # pairing errors
-    except BaseException:
-        remove_made(list(created))
-        raise
-    draw_overlays = bool(cfg.output.overlays)
-    draw_histograms = bool(cfg.output.histograms)
-    config_text = OmegaConf.to_yaml(cfg, resolve=True)
-    with run_folder(output_dir, created=list(created)) as staging:
+        draw_overlays = bool(cfg.output.overlays)
+        draw_histograms = bool(cfg.output.histograms)
+        config_text = OmegaConf.to_yaml(cfg, resolve=True)
         figures = staging / "figures"
 
         def draw(result: Result) -> None:
