@@ -13,9 +13,10 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from bench._util import natural_key
+from bench.cli.errors import os_error_line
 from bench.cli.sweeps import JobRecord, start_sweep, sweep_jobs
 from bench.results import read_table, write_table
-from bench.run.folder import CREATED_ENV, missing_folders
+from bench.run.folder import CREATED_ENV, missing_folders, remove_made
 
 __all__ = ["GatherSweep", "RunFolders", "SweepReport"]
 
@@ -32,9 +33,28 @@ class RunFolders(Callback):
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         made = missing_folders(config.hydra.run.dir)
         os.environ[CREATED_ENV] = json.dumps([str(p) for p in made])
+        _make(config.hydra.run.dir)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _make(config.hydra.sweep.dir)
         start_sweep(config.hydra.sweep.dir, list(config.hydra.overrides.task))
+
+
+def _make(folder: str) -> None:
+    """Make the folder now, so that a read-only or full disk, or a name too long, is one line.
+
+    (Hydra would make it next, outside the task, and end in a traceback.)
+    """
+    missing = missing_folders(folder)
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        remove_made(missing)  # the parents made before the failing one
+        line = os_error_line(error)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        sys.exit(2)
 
 
 def _this_sweeps_jobs(sweep_dir: Path) -> tuple[list[JobRecord], list[JobRecord], int]:

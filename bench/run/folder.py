@@ -96,8 +96,11 @@ def _missing_parents(folder: Path) -> list[Path]:
     """``folder`` and its ancestors that do not exist yet, deepest first."""
     missing = []
     for path in (folder, *folder.parents):
-        if path.exists():
-            break
+        try:
+            if path.exists():
+                break
+        except OSError:  # a name too long cannot exist (and will fail to be made)
+            pass
         missing.append(path)
     return missing
 
@@ -198,6 +201,12 @@ def run_folder(folder: str | Path, *, created: list[Path] | None = None) -> Iter
         raise
 
 
+# Not removed, and no error: not empty (someone else's files), gone, or never made.
+_CANNOT_REMOVE = frozenset(
+    {errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT, errno.EBUSY, errno.ENAMETOOLONG, errno.ENOTDIR}
+)
+
+
 def remove_made(folders: list[Path]) -> None:
     """After a failure before :func:`run_folder` began: remove the folders made for the run."""
     _remove_empty(folders)
@@ -209,5 +218,5 @@ def _remove_empty(folders: list[Path]) -> None:
         try:
             path.rmdir()
         except OSError as error:
-            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT, errno.EBUSY):
+            if error.errno not in _CANNOT_REMOVE:
                 raise

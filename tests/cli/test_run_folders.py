@@ -128,3 +128,12 @@ def test_figure_names_never_collide(tmp_path) -> None:
     assert len(overlays) == len(names)
     assert any("αβ" in p.name for p in overlays)
     assert all(len(p.name.encode()) < 255 for p in overlays)
+
+
+def test_a_name_too_long_is_one_line_with_the_path_and_leaves_nothing(tmp_path) -> None:
+    out = tmp_path / "new" / ("x" * 300)
+    done = _bench(tmp_path, f"hydra.run.dir={out}")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: cannot write {out}: File name too long")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "new").exists()
