@@ -64,11 +64,12 @@ def resume_timings(tmp_path: Path, args: list[str], kill_after: int) -> dict[str
 
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_to_exactly_the_uninterrupted_rows(tmp_path: Path) -> None:
-    # 8 jobs of a second or more each (wide Gaussians), killed once 4 are done.
+    # 8 jobs of a second or more each (wide Gaussians), killed once 4 are done. The work
+    # saved is counted in jobs, not timed (the timings are for the note).
     args = ["algo=otsu,li", "filter=gaussian", "filter.sigma=100,150,200,250"]
     timings = resume_timings(tmp_path, args, kill_after=4)
-    assert timings["skipped"] >= 4
-    assert timings["resumed_s"] < timings["uninterrupted_s"]
+    assert timings["jobs_done_when_killed"] >= 4
+    assert timings["skipped"] == timings["jobs_done_when_killed"]  # the rest ran again
 
 
 @pytest.mark.slow
