@@ -189,11 +189,24 @@ FILTER_CASES = _cases(FILTER_NAMES)
 SAMPLED = set(map(_id, _sample(METHOD_CASES, 12) + _sample(FILTER_CASES, 40)))
 
 
+KNOWN = {
+    "gatos-uint8-1x1-two_levels": (
+        "Gatos divides 0 by 0 (algorithms/local_document.py, the exponent) when the estimated "
+        "background mean is 0, as on this 1x1 image: a NaN threshold, silently. Left to the "
+        "method's owner; remove this entry with the fix."
+    ),
+}
+"""Cases that fail today, each with why: strict, so a fix makes them fail until removed."""
+
+
 def _params(cases: list) -> list:
-    return [
-        pytest.param(*c, id=_id(c), marks=() if _id(c) in SAMPLED else pytest.mark.slow)
-        for c in cases
-    ]
+    params = []
+    for case in cases:
+        marks = [] if _id(case) in SAMPLED else [pytest.mark.slow]
+        if _id(case) in KNOWN:
+            marks.append(pytest.mark.xfail(reason=KNOWN[_id(case)], strict=True))
+        params.append(pytest.param(*case, id=_id(case), marks=marks))
+    return params
 
 
 @pytest.mark.parametrize(("name", "dtype", "shape", "kind"), _params(METHOD_CASES))
