@@ -18,6 +18,7 @@ from bench._util import file_stem
 from bench.cli.config import ConfigError, validate
 from bench.cli.errors import is_deliberate, os_error_line
 from bench.data.kinds import dataset_from_config
+from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.folder import RunFolderBusy, RunFolderTaken, run_folder
@@ -45,10 +46,14 @@ def format_table(table: pd.DataFrame) -> str:
         columns += ["n_train", "t_train_s", "train_cached"]
     if "filter_size" in table.columns:
         columns.insert(columns.index("filter") + 1, "filter_size")
+    if (table["algo"] == PREDICTIONS).any():  # their label: which tool's predictions
+        columns.insert(columns.index("algo") + 1, "method")
+    if "auc" in table.columns and table["auc"].notna().any():
+        columns[columns.index("mcc") + 1 : columns.index("mcc") + 1] = ["auc", "ap"]
     return table[columns].to_string(
         index=False,
         formatters={
-            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
+            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
@@ -86,19 +91,25 @@ def run(
         dataset.pairs()  # pairing errors
         draw_overlays = bool(cfg.output.overlays)
         draw_histograms = bool(cfg.output.histograms)
+        save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
+        tiled = runner.get("name", "local") != "local"  # large images: TIFF masks, not PNG
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
         figures = staging / "figures"
 
         def draw(result: Result) -> None:
             stem = file_stem(str(result.row["image"]))  # distinct names, distinct files
             seg, sample = result.segmentation, result.sample
-            figures.mkdir(exist_ok=True)
+            predicted = result.row["algo"] == PREDICTIONS
+            if save_masks and not predicted:
+                save_prediction(staging, sample, seg.mask, seg.scores, tiff=tiled)
+            if draw_overlays or (draw_histograms and not predicted):
+                figures.mkdir(exist_ok=True)
             if draw_overlays:
                 plots.save_overlay(
                     figures / f"{stem}_overlay.png", result.image, sample.truth, seg.mask,
                     sample.fov, title=f"{sample.id}: {result.row['config']}",
                 )  # fmt: skip
-            if draw_histograms:
+            if draw_histograms and not predicted:  # a score map's threshold is not the image's
                 plots.save_histogram(
                     # the field of view the threshold was estimated in (fov_for_threshold)
                     figures / f"{stem}_histogram.png", result.image, seg.threshold,
@@ -112,7 +123,7 @@ def run(
             plan,
             repeat=int(cfg.repeat),
             run_dir=staging / "tiles",
-            on_result=draw if draw_overlays or draw_histograms else None,
+            on_result=draw if draw_overlays or draw_histograms or save_masks else None,
             cache_dir=cfg.cache_dir,
         )
         write_table(table, staging)
@@ -122,6 +133,17 @@ def run(
         for name, text in (extra_files or {}).items():
             with atomic_path(staging / name) as tmp:
                 tmp.write_text(text)
+        if save_masks:
+            own = table[table["algo"] != PREDICTIONS]
+            saved = {p.stem for p in (staging / "masks").glob("*.*")}
+            unsaved = sorted(i for i in set(own["image"].astype(str)) if page_stem(i) not in saved)
+            if unsaved:  # the tile runner assembles no whole mask of a 3-D stack
+                print(
+                    f"segbench: no mask saved for {len(unsaved)} image(s) ("
+                    + ", ".join(unsaved[:5])
+                    + "): 3-D stacks run tile by tile are not assembled into a mask",
+                    file=sys.stderr,
+                )
     return table
 
 

@@ -8,7 +8,7 @@ import pytest
 import algorithms
 from algorithms import histogram
 from algorithms._validation import MAX_FLOAT_MAGNITUDE, check_image, check_window_cost
-from bench.report.curves import threshold_curve
+from bench.run.curves import threshold_curve
 
 GLOBAL = algorithms.available(kind="global")
 LOCAL = algorithms.available(kind="local")
