@@ -171,6 +171,17 @@ class Metric:
         if self.tiling not in TILINGS:
             msg = f"Metric {self.name!r}: tiling {self.tiling!r} not in {list(TILINGS)}."
             raise ValueError(msg)
+        missing = [case for case in EDGE_CASES if case not in self.edge_cases]
+        if missing:
+            msg = (
+                f"Metric {self.name!r} declares no value for the edge case {missing[0]!r}; "
+                f"every metric declares one for each of {list(EDGE_CASES)}."
+            )
+            raise ValueError(msg)
+        extra = sorted(set(self.edge_cases) - set(EDGE_CASES))
+        if extra:
+            msg = f"Metric {self.name!r} declares unknown edge cases {extra}."
+            raise ValueError(msg)
         if not self.low < self.high:
             msg = f"Metric {self.name!r}: range ({self.low}, {self.high}) is empty."
             raise ValueError(msg)

@@ -107,7 +107,9 @@ def _v_info(pair: MaskPair) -> float:
     if h_truth + h_pred == 0:
         return 1.0
     mutual = h_truth + h_pred - h_joint
-    return 2 * mutual / (h_truth + h_pred)
+    # 0 <= I(S; T) <= min(H(S), H(T)) exactly; the entropies, summed in floats,
+    # can put the ratio an ulp outside [0, 1].
+    return min(max(2 * mutual / (h_truth + h_pred), 0.0), 1.0)
 
 
 def v_rand(truth: np.ndarray, prediction: np.ndarray, normalization: str = "n2") -> float:
