@@ -98,23 +98,21 @@ def cldice(truth: np.ndarray, prediction: np.ndarray) -> float:
     return float(2 * tprec * tsens / (tprec + tsens))
 
 
-def _objects(mask: np.ndarray) -> list[set[tuple[int, int]]]:
-    labels = label(mask, connectivity=2)
-    objects: dict[int, set[tuple[int, int]]] = {}
-    for y, x in zip(*np.nonzero(labels), strict=True):
-        objects.setdefault(int(labels[y, x]), set()).add((int(y), int(x)))
-    return list(objects.values())
-
-
 def _ious(truth: np.ndarray, prediction: np.ndarray):
-    t_objects, p_objects = _objects(truth), _objects(prediction)
-    ious = {}
-    for i, a in enumerate(t_objects):
-        for j, b in enumerate(p_objects):
-            inter = len(a & b)
-            if inter:
-                ious[i, j] = Fraction(inter, len(a | b))
-    return ious, len(t_objects), len(p_objects)
+    """IoU of every overlapping (truth object, predicted object) pair, counted pixel by pixel."""
+    t_labels, p_labels = label(truth, connectivity=2), label(prediction, connectivity=2)
+    t_area: dict[int, int] = {}
+    p_area: dict[int, int] = {}
+    inter: dict[tuple[int, int], int] = {}
+    for t, p in zip(t_labels.ravel().tolist(), p_labels.ravel().tolist(), strict=True):
+        if t:
+            t_area[t] = t_area.get(t, 0) + 1
+        if p:
+            p_area[p] = p_area.get(p, 0) + 1
+        if t and p:
+            inter[t, p] = inter.get((t, p), 0) + 1
+    ious = {(t, p): Fraction(n, t_area[t] + p_area[p] - n) for (t, p), n in inter.items()}
+    return ious, len(t_area), len(p_area)
 
 
 def dsb_average_precision(truth: np.ndarray, prediction: np.ndarray) -> float:

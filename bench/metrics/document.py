@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
+from ._kernels import drd_disagreements, non_uniform_blocks
 from .counts import ConfusionCounts, precision
 from .pair import MaskPair
 
@@ -134,37 +134,20 @@ def pseudo_f_measure(truth: np.ndarray, prediction: np.ndarray) -> float:
 
 
 def _nubn(truth: np.ndarray, block: int = DRD_BLOCK) -> int:
-    rows, cols = truth.shape
-    pad_r, pad_c = -rows % block, -cols % block
-    # Partial blocks at the right and bottom edges count over the pixels they
-    # hold: pad with a copy of an existing pixel so padding never makes a
-    # uniform block non-uniform.
-    padded = np.pad(truth, ((0, pad_r), (0, pad_c)), mode="edge")
-    blocks = padded.reshape(padded.shape[0] // block, block, padded.shape[1] // block, block)
-    ink = blocks.sum(axis=(1, 3))
-    full = np.full_like(ink, block * block)
-    # Padded pixels repeat edge pixels, so a block is uniform iff all its
-    # (real and repeated) pixels agree.
-    return int(np.count_nonzero((ink != 0) & (ink != full)))
+    """NUBN: 8×8 blocks of the truth holding both ink and background (partial edge blocks too)."""
+    return non_uniform_blocks(truth, block)
 
 
 def _drd_total(truth: np.ndarray, prediction: np.ndarray) -> float:
-    """``Σ_k DRD_k`` over the flipped pixels: the numerator of DRD."""
-    flipped = truth != prediction
-    # Weighted count of ink in each 5×5 neighbourhood of the ground truth, and
-    # the weight that lies inside the image (the window is clipped at the
-    # border: pixels beyond the image contribute nothing).
-    ink_weight = cv2.filter2D(
-        truth.astype(np.float64), cv2.CV_64F, DRD_WEIGHTS, borderType=cv2.BORDER_CONSTANT
-    )
-    inside = cv2.filter2D(
-        np.ones(truth.shape, np.float64), cv2.CV_64F, DRD_WEIGHTS, borderType=cv2.BORDER_CONSTANT
-    )
-    # A false positive (predicted ink) disagrees with the truth's background
-    # neighbours; a false negative with its ink neighbours.
-    false_pos = flipped & prediction
-    false_neg = flipped & ~prediction
-    return float((inside[false_pos] - ink_weight[false_pos]).sum() + ink_weight[false_neg].sum())
+    """``Σ_k DRD_k`` over the flipped pixels: the numerator of DRD.
+
+    For each offset of the 5×5 window, the number of flipped pixels whose
+    neighbour there (inside the image) disagrees with the flipped pixel's new
+    value is an exact integer (a compiled kernel visits only the flipped
+    pixels' windows); the numerator is those counts times the weights.
+    """
+    counts = drd_disagreements(truth, prediction, DRD_WEIGHTS.shape[0] // 2)
+    return float(np.sum(counts * DRD_WEIGHTS))
 
 
 def _drd(pair: MaskPair) -> float:
