@@ -59,7 +59,10 @@ def references(truth: np.ndarray, pred: np.ndarray) -> dict[str, tuple[str, obje
 
         gt8 = np.where(truth, 0, 255).astype(np.uint8)
         bin8 = np.where(pred, 0, 255).astype(np.uint8)
-        refs["drd"] = ("doxapy calculate_performance", lambda: doxapy.calculate_performance(gt8, bin8))
+        refs["drd"] = (
+            "doxapy calculate_performance",
+            lambda: doxapy.calculate_performance(gt8, bin8),
+        )
     except ImportError:
         refs["drd"] = ("doxapy (not installed)", None)
     try:
@@ -84,8 +87,6 @@ def references(truth: np.ndarray, pred: np.ndarray) -> dict[str, tuple[str, obje
             label(mask, connectivity=2).max() - euler_number(mask, connectivity=2)
 
     refs["betti"] = ("scikit-image label + euler_number", betti_skimage)
-    t_labels = segments.segments(truth)[0]
-    p_labels = segments.segments(pred)[0]
     refs["v_rand"] = (
         "scikit-image adapted_rand_error (+ labelling)",
         lambda: adapted_rand_error(segments.segments(truth)[0], segments.segments(pred)[0]),
@@ -96,7 +97,6 @@ def references(truth: np.ndarray, pred: np.ndarray) -> dict[str, tuple[str, obje
             segments.segments(truth)[0], segments.segments(pred)[0], ignore_labels=(0,)
         ),
     )
-    del t_labels, p_labels
     refs["pfm"] = ("literal loops", lambda: literal.pseudo_f_measure(truth, pred))
     refs["cldice"] = ("literal loops", lambda: literal.cldice(truth, pred))
     refs["ap_dsb"] = ("literal loops", lambda: literal.dsb_average_precision(truth, pred))
