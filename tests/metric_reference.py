@@ -175,3 +175,33 @@ def isbi_scores(truth_labels: np.ndarray, proposal_labels: np.ndarray) -> tuple[
     h_ts = -sum(plogp(c) for (t, p), c in joint.items() if p != 0) + singletons * math.log(n) / n
     mutual = h_t + h_s - h_ts
     return v_rand, 2 * mutual / (h_t + h_s)
+
+
+def surface_scores(truth, prediction, spacing=(1.0, 1.0), tolerance=1.0):
+    """HD95, ASSD, NSD from scipy's exact Euclidean distance maps (MONAI's pre-1.5 path).
+
+    Boundary = object pixels with a 4-neighbour outside the object (pixels
+    beyond the image are outside), found by a loop over the pixels.
+    """
+    from scipy import ndimage
+
+    def edges(mask):
+        rows, cols = mask.shape
+        out = np.zeros_like(mask)
+        for y in range(rows):
+            for x in range(cols):
+                if not mask[y, x]:
+                    continue
+                for yy, xx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                    if not (0 <= yy < rows and 0 <= xx < cols) or not mask[yy, xx]:
+                        out[y, x] = True
+                        break
+        return out
+
+    e_t, e_p = edges(truth), edges(prediction)
+    d_p = ndimage.distance_transform_edt(~e_t, sampling=spacing)[e_p]
+    d_t = ndimage.distance_transform_edt(~e_p, sampling=spacing)[e_t]
+    hd95 = max(np.percentile(d_p, 95), np.percentile(d_t, 95))
+    assd = np.concatenate([d_p, d_t]).mean()
+    nsd = (np.sum(d_p <= tolerance) + np.sum(d_t <= tolerance)) / (d_p.size + d_t.size)
+    return float(hd95), float(assd), float(nsd)

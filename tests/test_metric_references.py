@@ -197,6 +197,15 @@ def test_hd95_assd_nsd_match_monai(name, truth, pred, spacing) -> None:
     assert _close(bm.nsd(truth, pred, 1.5, spacing), nsd, MONAI_PRECISION)
 
 
+@pytest.mark.parametrize("spacing", [(1.0, 1.0), (0.5, 1.25)])
+@pytest.mark.parametrize(("name", "truth", "pred"), KESM[1:], ids=_ids(KESM[1:]))
+def test_hd95_assd_nsd_match_exact_distance_maps(name, truth, pred, spacing) -> None:
+    hd, asd, nsd = literal.surface_scores(truth, pred, spacing, tolerance=1.5)
+    assert _close(bm.hd95(truth, pred, spacing), hd)
+    assert _close(bm.assd(truth, pred, spacing), asd)
+    assert _close(bm.nsd(truth, pred, 1.5, spacing), nsd)
+
+
 # --------------------------------------------------------------------------- instances
 DSB = dsb_pairs() if SHARED_DATA.is_dir() else []
 
@@ -304,6 +313,11 @@ MUTANTS = {
     "pfm as plain F": (_pfm_recall_unweighted, literal.pseudo_f_measure, lambda: DIBCO[:1]),
     "clDice of the truth with itself": (_cldice_swapped, literal.cldice, lambda: KESM[:1]),
     "HD90 for HD95": (_hd90, lambda t, p: _monai(t, p)[0], lambda: BOUNDARY[:1]),
+    "HD95 of one direction only": (
+        lambda t, p: float(np.percentile(MaskPair(t, p).boundary_distances[0], 95)),
+        lambda t, p: literal.surface_scores(t, p)[0],
+        lambda: KESM[1:],
+    ),
     "AP with IoU >= t": (_ap_at_or_above, literal.dsb_average_precision, lambda: DSB[:4]),
     "V_rand over distinct pairs": (
         _v_rand_pairs,

@@ -161,3 +161,31 @@ def test_mcc_is_one_correctly_rounded_root_within_bounds(c: ConfusionCounts) -> 
 @given(st.lists(st.integers(0, 10**6), min_size=4, max_size=4))
 def test_mcc_stays_within_bounds_where_two_roots_did_not(counts: list[int]) -> None:
     assert -1.0 <= bm.mcc(ConfusionCounts(*counts)) <= 1.0
+
+
+def test_the_table_regenerator_fills_the_marked_block(tmp_path: Path) -> None:
+    from bench.metrics.__main__ import main, update
+
+    doc = tmp_path / "doc.md"
+    doc.write_text(f"# x\n{BEGIN}\nstale\n{END}\nafter\n", encoding="utf-8")
+    assert main([str(doc)]) == 0
+    text = doc.read_text(encoding="utf-8")
+    assert bm.edge_case_table() in text
+    assert text.endswith(f"{END}\nafter\n")
+    assert update(doc) is False  # already up to date
+    doc.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no <!-- edge-case table: begin -->"):
+        update(doc)
+
+
+@pytest.mark.parametrize("group", bm.GROUPS)
+def test_every_group_names_registered_metrics(group: str) -> None:
+    assert bm.select(group) == list(bm.GROUPS[group])
+    assert all(name in REGISTRY for name in bm.GROUPS[group])
+
+
+def test_select_expands_groups_and_names_unknown_ones() -> None:
+    assert bm.select(["dibco", "hd95", "f1"]) == ["f1", "pfm", "psnr", "drd", "hd95"]
+    assert bm.select("counts") == list(bm.METRICS)
+    with pytest.raises(ValueError, match=r"Unknown metric or metric group 'dibc'\. Did you mean"):
+        bm.select(["dibc"])

@@ -31,6 +31,7 @@ from .instances import average_precision_dsb, f1_at_50, panoptic_quality
 from .pair import MaskPair
 from .registry import (
     EDGE_CASES,
+    GROUPS,
     REGISTRY,
     Edge,
     Metric,
@@ -39,6 +40,7 @@ from .registry import (
     evaluate,
     get,
     register,
+    select,
 )
 from .segments import v_info, v_rand
 from .surface import assd, hd95, nsd
@@ -46,6 +48,7 @@ from .topology import betti_numbers, cldice
 
 __all__ = [
     "EDGE_CASES",
+    "GROUPS",
     "METRICS",
     "REGISTRY",
     "ConfusionCounts",
@@ -79,6 +82,7 @@ __all__ = [
     "recall",
     "register",
     "scores",
+    "select",
     "specificity",
     "v_info",
     "v_rand",

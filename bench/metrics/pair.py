@@ -162,8 +162,21 @@ class MaskPair:
         return self._distance_to(self.truth_boundary)
 
     @cached_property
-    def distance_to_prediction_boundary(self) -> np.ndarray:
-        return self._distance_to(self.prediction_boundary)
+    def boundary_distances(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distances prediction boundary → truth boundary and truth → prediction.
+
+        Exact float64 nearest-neighbour distances between the boundary pixels'
+        coordinates scaled by the spacing (a k-d tree, as MONAI ≥ 1.5 does on
+        the CPU): both boundaries must be non-empty.
+        """
+        from scipy.spatial import KDTree
+
+        scale = np.asarray(self.spacing, dtype=np.float64)
+        truth_points = np.argwhere(self.truth_boundary) * scale
+        pred_points = np.argwhere(self.prediction_boundary) * scale
+        pred_to_truth = KDTree(truth_points, leafsize=32).query(pred_points, k=1)[0]
+        truth_to_pred = KDTree(pred_points, leafsize=32).query(truth_points, k=1)[0]
+        return pred_to_truth, truth_to_pred
 
     def _labels(self, which: str, mask: np.ndarray) -> tuple[np.ndarray, int]:
         given = self._labels_given[which]

@@ -29,6 +29,7 @@ from .pair import MaskPair
 __all__ = [
     "AGGREGATIONS",
     "EDGE_CASES",
+    "GROUPS",
     "NEEDS",
     "REGISTRY",
     "TILINGS",
@@ -40,6 +41,7 @@ __all__ = [
     "evaluate",
     "get",
     "register",
+    "select",
 ]
 
 NEEDS = ("counts", "masks", "skeleton", "instances", "segments", "spacing", "scores")
@@ -220,6 +222,58 @@ def get(name: str) -> Metric:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         msg = f"Unknown metric {name!r}.{hint} Available: {', '.join(REGISTRY)}."
         raise ValueError(msg) from None
+
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "counts": (
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "iou",
+        "mcc",
+        "balanced_accuracy",
+        "specificity",
+    ),
+    "dibco": ("f1", "pfm", "psnr", "drd"),
+    "vessels": ("f1", "mcc", "cldice", "betti0_error", "betti1_error"),
+    "boundary": ("hd95", "assd", "nsd"),
+    "nuclei": ("ap_dsb", "f1_50"),
+    "isbi": ("v_rand", "v_info"),
+}
+"""Named metric sets, as the boards of each field show them (``metrics=dibco``)."""
+
+
+def select(spec: str | Iterable[str]) -> list[str]:
+    """Metric names from a name, a group of :data:`GROUPS`, or a list of either.
+
+    Order is kept and repeats dropped; an unknown name is an error that lists
+    the metrics and the groups and suggests the closest.
+
+    Examples
+    --------
+    >>> select("dibco")
+    ['f1', 'pfm', 'psnr', 'drd']
+    >>> select(["f1", "nuclei", "f1"])
+    ['f1', 'ap_dsb', 'f1_50']
+    """
+    items = [spec] if isinstance(spec, str) else list(spec)
+    names: list[str] = []
+    for item in items:
+        if item in GROUPS:
+            expanded = GROUPS[item]
+        elif item in REGISTRY:
+            expanded = (item,)
+        else:
+            close = difflib.get_close_matches(str(item), [*REGISTRY, *GROUPS], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            msg = (
+                f"Unknown metric or metric group {item!r}.{hint} Metrics: {', '.join(REGISTRY)}. "
+                f"Groups: {', '.join(GROUPS)}."
+            )
+            raise ValueError(msg)
+        names.extend(n for n in expanded if n not in names)
+    return names
 
 
 def available(pattern: str = "*") -> list[str]:
