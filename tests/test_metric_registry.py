@@ -189,3 +189,9 @@ def test_select_expands_groups_and_names_unknown_ones() -> None:
     assert bm.select("counts") == list(bm.METRICS)
     with pytest.raises(ValueError, match=r"Unknown metric or metric group 'dibc'\. Did you mean"):
         bm.select(["dibc"])
+
+
+def test_a_tiled_run_refuses_what_it_cannot_compute_exactly() -> None:
+    bm.check_tileable(["f1", "mcc", "psnr", "nrm"])  # additive: fine
+    with pytest.raises(ValueError, match=r"drd \(needs the whole image.*runner=local"):
+        bm.check_tileable(["f1", "drd"])

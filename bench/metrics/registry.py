@@ -36,6 +36,7 @@ __all__ = [
     "Edge",
     "Metric",
     "available",
+    "check_tileable",
     "edge_case_inputs",
     "edge_case_table",
     "evaluate",
@@ -274,6 +275,24 @@ def select(spec: str | Iterable[str]) -> list[str]:
             raise ValueError(msg)
         names.extend(n for n in expanded if n not in names)
     return names
+
+
+def check_tileable(names: Iterable[str]) -> None:
+    """Refuse, with the reason, metrics that a tiled run cannot compute exactly.
+
+    Only *additive* metrics (exact from per-tile confusion counts) survive
+    tiling; skeletons, components, distances and percentiles need the whole
+    image.
+    """
+    whole = [name for name in names if get(name).tiling != "additive"]
+    if whole:
+        listed = ", ".join(f"{n} ({TILINGS[get(n).tiling]})" for n in whole)
+        msg = (
+            f"A tiled run computes only metrics that add up exactly over tiles; "
+            f"{listed}. Drop them from metrics=[...] or evaluate whole images "
+            f"(runner=local)."
+        )
+        raise ValueError(msg)
 
 
 def available(pattern: str = "*") -> list[str]:
