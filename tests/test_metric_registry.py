@@ -195,3 +195,18 @@ def test_a_tiled_run_refuses_what_it_cannot_compute_exactly() -> None:
     bm.check_tileable(["f1", "mcc", "psnr", "nrm"])  # additive: fine
     with pytest.raises(ValueError, match=r"drd \(needs the whole image.*runner=local"):
         bm.check_tileable(["f1", "drd"])
+
+
+def test_instance_labels_when_a_dataset_gives_them() -> None:
+    # Two touching nuclei: one component of the union mask, two given instances.
+    labels = np.zeros((6, 10), np.int32)
+    labels[1:5, 1:5] = 7
+    labels[1:5, 5:9] = 3
+    truth = labels > 0
+    ap = REGISTRY["ap_dsb"]
+    assert ap(truth, truth) == 1.0  # components: one object each side
+    # The prediction found the union as one object: it matches neither nucleus.
+    assert ap(truth, truth, truth_labels=labels) == 0.0
+    assert ap(truth, truth, truth_labels=labels, prediction_labels=labels) == 1.0
+    with pytest.raises(ValueError, match="truth_labels has shape"):
+        ap(truth, truth, truth_labels=labels[:3])
