@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import numbers
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -91,3 +94,45 @@ def check_choice(value: object, choices: tuple[str, ...], *, name: str) -> str:
         msg = f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
         raise ValueError(msg)
     return str(value)
+
+
+def unknown_name_message(
+    what: str,
+    name: str,
+    choices: Iterable[str],
+    *,
+    where: str = "",
+    listing: str = "Available",
+    aliases: Mapping[str, str] | None = None,
+) -> str:
+    """The one wording of "unknown name": the closest match, then every choice.
+
+    ``where`` follows the name (" for algo 'li'"); ``aliases`` maps other
+    accepted spellings to the name they stand for, and a close alias suggests
+    its name. Matching ignores case.
+
+    Examples
+    --------
+    >>> unknown_name_message("segmenter", "lii", ["li", "otsu"])
+    "Unknown segmenter 'lii'. Did you mean 'li'? Available: li, otsu."
+    >>> unknown_name_message("parameter", "x", ["name"], where=" for algo 'li'", listing="Valid")
+    "Unknown parameter 'x' for algo 'li'. Valid: name."
+    """
+    choices = list(choices)
+    aliases = dict(aliases or {})
+    candidates = {c.lower(): c for c in [*choices, *aliases]}
+    close = difflib.get_close_matches(str(name).lower(), list(candidates), n=1, cutoff=0.6)
+    hint = ""
+    if close:
+        match = candidates[close[0]]
+        hint = f" Did you mean {aliases.get(match, match)!r}?"
+    return f"Unknown {what} {name!r}{where}.{hint} {listing}: {', '.join(choices)}."
+
+
+def parameter_names(cls: type) -> list[str]:
+    """The keyword parameters of ``cls``'s constructor, in order (its configurable names)."""
+    return [
+        p.name
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]

@@ -8,12 +8,20 @@ From Python, without Hydra::
 
 from __future__ import annotations
 
-from .datasets import FolderDataset, Sample, Split, builtin_sample, read_image, read_truth, split_of
-from .metrics import METRICS, ConfusionCounts, confusion_counts, scores
-from .runner import COLUMNS, evaluate
-from .tiled_runner import evaluate_tiled
-from .tiling import segment_tiled
-from .volumes import open_volume
+from bench.data import (
+    FolderDataset,
+    Sample,
+    Split,
+    builtin_sample,
+    read_image,
+    read_truth,
+    split_of,
+)
+from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
+from bench.run.tiled import evaluate_tiled
+from bench.run.whole_image import COLUMNS, evaluate
+from bench.scale.tiling import segment_tiled
+from bench.scale.volumes import open_volume
 
 __all__ = [
     "COLUMNS",

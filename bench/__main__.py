@@ -1,55 +1,5 @@
-"""``python -m bench``: the Hydra entry point (thin; the work is in bench.cli).
+"""``python -m bench``: the Hydra entry point lives in :mod:`bench.cli.main`."""
 
-python -m bench                                   # article defaults on the KESM sample
-python -m bench algo=li filter.size=5
-python -m bench -m algo=otsu,li,adaptive filter.size=1,3,5,7
-"""
+from bench.cli.main import entry
 
-from __future__ import annotations
-
-import sys
-
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig
-
-from bench.cli import (
-    USER_ERRORS,
-    discard_hydra_files,
-    format_table,
-    record_failure,
-    report_error,
-    run,
-)
-from bench.config import register_configs
-from bench.overrides import check_group_choices
-
-register_configs()
-
-
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
-def main(cfg: DictConfig) -> None:
-    hydra_cfg = HydraConfig.get()
-    output_dir = hydra_cfg.runtime.output_dir
-    try:
-        table = run(cfg, output_dir)
-    except USER_ERRORS as error:
-        report_error(error)
-        discard_hydra_files(output_dir)
-        if hydra_cfg.mode == RunMode.MULTIRUN:
-            # One job's bad config must not stop the others: leave its reason for
-            # the end of the sweep (bench.callbacks.GatherSweep), which exits non-zero.
-            record_failure(output_dir, hydra_cfg.overrides.task, error)
-            return
-        sys.exit(2)
-    print(format_table(table))
-    print(f"\nresults: {output_dir}")
-
-
-if __name__ == "__main__":
-    problem = check_group_choices(sys.argv[1:])
-    if problem:
-        report_error(problem)
-        sys.exit(2)
-    main()
+entry()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._util import natural_key
+from bench._util import natural_key
 
 __all__ = [
     "TABLE_NAMES",

@@ -115,9 +115,9 @@ def run_bench(folder: Path, *overrides: str):
     """``python -m bench <overrides>`` in-process (no figures), writing into ``folder``."""
     from hydra import compose, initialize_config_dir
 
-    from bench.cli import run
-    from bench.config import register_configs
-    from bench.overrides import CONF_DIR
+    from bench.cli.config import register_configs
+    from bench.cli.job import run
+    from bench.cli.overrides import CONF_DIR
 
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):

@@ -3,7 +3,7 @@
 python tests/benchmarks/learned_isbi.py                 # both learned methods, fresh fits
 python tests/benchmarks/learned_isbi.py --unet-threads 1 --out results/learned_isbi
 
-Every method is scored on the same test slices: the split of ``bench.datasets.splits``
+Every method is scored on the same test slices: the split of ``bench.data.splits``
 (seed 0, test fraction 0.3), membranes made bright by inverting the images
 (they are 0 = black in the masks and dark in the images). Thresholds: Otsu,
 Li and the adaptive Gaussian-mean threshold (block sizes 25, 51, 101), each
@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 import bench
-from bench.datasets import Split
+from bench.data import Split
 from bench.results import write_json, write_table
 
 ROOT = Path(__file__).resolve().parents[2]

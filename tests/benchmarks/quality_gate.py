@@ -28,9 +28,9 @@ import pandas as pd
 
 import algorithms
 import bench
-from bench.config import dataset_config
-from bench.datasets import from_config
-from bench.overrides import group_options
+from bench.cli.config import dataset_config
+from bench.cli.overrides import group_options
+from bench.data import from_config
 from bench.results import atomic_path
 
 GOLDEN = Path(__file__).resolve().parents[2] / "results" / "golden_quality.csv"

@@ -1,0 +1,188 @@
+"""Typed configuration: dataclass schemas for Hydra, built from the registries.
+
+The top-level schema (:class:`BenchConfig`) is registered in Hydra's
+ConfigStore as ``bench_schema``; ``conf/config.yaml`` extends it. The
+``algo`` and ``filter`` groups are typed by schemas generated from each
+registered class's constructor, so every method added to ``algorithms`` is
+typed without writing a dataclass by hand. :func:`validate` checks a composed
+config against them: an unknown key or a wrong type is an error naming the
+valid keys and the closest match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from algorithms import FILTERS, SEGMENTERS
+from algorithms._validation import unknown_name_message
+from bench.cli.overrides import CONF_DIR, group_options
+from bench.data.kinds import KINDS, FolderConfig
+from bench.metrics import METRICS
+from bench.run.plan import Plan, make_plan, schema_for
+
+__all__ = [
+    "RUNNER_SCHEMAS",
+    "BenchConfig",
+    "ConfigError",
+    "DaskRunnerConfig",
+    "DatasetConfig",
+    "ReportConfig",
+    "TiledRunnerConfig",
+    "dataset_config",
+    "schema_for",
+    "validate",
+]
+
+
+class ConfigError(ValueError):
+    """A composed configuration that does not fit its schema."""
+
+
+DatasetConfig = FolderConfig
+"""The schema of the ``dataset`` group (a folder dataset's settings, a superset of a volume's)."""
+
+
+@dataclass
+class OutputConfig:
+    """What each run writes besides its tables."""
+
+    overlays: bool = True
+    histograms: bool = True
+
+
+@dataclass
+class ReportConfig:
+    """The report written at the end of a ``-m`` sweep (see ``bench.report.build``)."""
+
+    enabled: bool = True
+    metric: str = "mcc"
+    resamples: int = 2000
+    seed: int = 0
+
+
+@dataclass
+class LocalRunnerConfig:
+    """``runner=local``: each image whole, in memory."""
+
+    name: str = "local"
+
+
+@dataclass
+class TiledRunnerConfig:
+    """``runner=tiled``: tile by tile on threads of this process (:mod:`bench.scale.tiling`)."""
+
+    name: str = "tiled"
+    tile: list[int] = field(default_factory=lambda: [1024, 2048])
+    workers: int = 1
+    stack_histogram: bool = False
+    progress: bool = True
+
+
+@dataclass
+class DaskRunnerConfig(TiledRunnerConfig):
+    """``runner=dask``: tile by tile on a Dask cluster (:mod:`bench.scale.engines`)."""
+
+    name: str = "dask"
+    address: str | None = None
+    workers: int | None = None  # type: ignore[assignment]
+
+
+RUNNER_SCHEMAS = {"local": LocalRunnerConfig, "tiled": TiledRunnerConfig, "dask": DaskRunnerConfig}
+
+
+@dataclass
+class BenchConfig:
+    """The whole run: ``python -m bench algo=li filter.size=5 repeat=5``."""
+
+    algo: Any = MISSING
+    filter: Any = MISSING
+    runner: Any = MISSING
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    repeat: int = 1
+    # Which side of the dataset's split (dataset.seed, dataset.test_fraction) is scored:
+    # auto = learned methods on test images only, the others on every image; test | train | all.
+    score_split: str = "auto"
+    allow_train_eval: bool = False  # score learned methods on their training images too
+    cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
+
+
+def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
+    node = OmegaConf.to_container(cfg[group], resolve=True)
+    if not isinstance(node, dict) or "name" not in node:
+        msg = f"The {group!r} config needs a 'name'; got {node!r}."
+        raise ConfigError(msg)
+    name = node["name"]
+    schema = schema_for(group, name)
+    valid = [f.name for f in dataclasses.fields(schema)]
+    for key in node:
+        if key not in valid:
+            where = f" for {group} {name!r}"
+            raise ConfigError(
+                unknown_name_message("parameter", key, valid, where=where, listing="Valid")
+            )
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+    except OmegaConfBaseException as error:
+        msg = f"Invalid {group} config for {name!r}: {error}"
+        raise ConfigError(msg) from error
+    return OmegaConf.to_container(typed)  # type: ignore[return-value]
+
+
+def validate(cfg: DictConfig) -> Plan:
+    """Check the ``algo`` and ``filter`` nodes and build the run's plan from them, once.
+
+    The segmenter and the filter are instantiated and their parameters
+    checked here (an even window, say, fails before any image is read); the
+    plan is then bound to the dataset (:meth:`bench.run.plan.Plan.on`) and run.
+    """
+    checked = {group: _check_group(cfg, group) for group in ("algo", "filter")}
+    metric = OmegaConf.select(cfg, "report.metric", default="mcc")
+    if metric not in METRICS:
+        msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."
+        raise ConfigError(msg)
+    return make_plan(
+        None, [checked["algo"]], [checked["filter"]],
+        score_split=str(OmegaConf.select(cfg, "score_split", default="auto")),
+        allow_train_eval=bool(OmegaConf.select(cfg, "allow_train_eval", default=False)),
+    )  # fmt: skip
+
+
+def register_configs() -> None:
+    """Store the schemas in Hydra's ConfigStore (idempotent)."""
+    store = ConfigStore.instance()
+    store.store(name="bench_schema", node=BenchConfig)
+    # One schema per registered segmenter and filter, its defaults the constructor's: each
+    # conf/algo/<name>.yaml (conf/filter/...) extends /schema/algo/<name> and holds only
+    # the name, the command comment and deliberate overrides.
+    for kind in KINDS.values():  # each dataset kind's settings, typed
+        store.store(group="schema/dataset", name=kind.name, node=kind.config)
+    for group, registry in (("algo", SEGMENTERS), ("filter", FILTERS)):
+        for name in registry.available():
+            store.store(group=f"schema/{group}", name=name, node=schema_for(group, name))
+    for name, schema in RUNNER_SCHEMAS.items():
+        store.store(group="runner", name=f"{name}_schema", node=schema)
+
+
+def dataset_config(name: str) -> dict[str, Any]:
+    """A named dataset config (``conf/dataset/<name>.yaml``) composed and resolved.
+
+    What ``python -m bench dataset=<name>`` would use, as a plain dict for
+    :func:`bench.data.from_config`.
+    """
+    from hydra import compose, initialize_config_dir
+
+    options = group_options("dataset")
+    if name not in options:
+        raise ValueError(unknown_name_message("dataset", name, options))
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"dataset={name}"])
+    return OmegaConf.to_container(cfg.dataset, resolve=True)  # type: ignore[return-value]

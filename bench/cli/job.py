@@ -1,0 +1,147 @@
+"""What ``python -m bench`` does with a composed config: run, write, print.
+
+Kept apart from the Hydra entry point so it can be called (and tested) with
+any config object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from algorithms import MissingDependencyError, UnknownNameError
+from bench.cli.config import ConfigError, validate
+from bench.data.kinds import dataset_from_config
+from bench.report import plots
+from bench.results import atomic_path, provenance, write_json, write_table
+from bench.run.stages import Result
+from bench.run.tiled import evaluate_with_runner
+from bench.scale import volumes  # noqa: F401  (registers the volume dataset kind)
+
+__all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
+
+SUMMARY_COLUMNS = [
+    "image", "algo", "filter", "threshold", "tp", "fp", "fn", "tn",
+    "accuracy", "f1", "mcc", "t_segment_s",
+]  # fmt: skip
+USER_ERRORS = (
+    ConfigError, UnknownNameError, ValueError, FileNotFoundError, TypeError, MissingDependencyError,
+)  # fmt: skip
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The printed summary: one line per image × config, 7 decimals for scores."""
+    columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
+    if "n_train" in table.columns and (table["n_train"] > 0).any():
+        columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
+        columns += ["n_train", "t_train_s", "train_cached"]
+    if "filter_size" in table.columns:
+        columns.insert(columns.index("filter") + 1, "filter_size")
+    return table[columns].to_string(
+        index=False,
+        formatters={
+            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
+            "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
+            "t_segment_s": "{:.4f}".format,
+            "t_train_s": "{:.1f}".format,
+        },
+    )
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+
+
+def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
+    """Run the benchmark described by ``cfg`` and write it into ``output_dir``.
+
+    Bad input raises before any result file exists; figures are drawn into a
+    staging folder and moved into ``figures/`` only once the run succeeded.
+    """
+    output_dir = Path(output_dir)
+    plan = validate(cfg)
+    dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
+    runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
+    dataset.pairs()  # pairing errors surface before any work
+    staging = output_dir / ".partial"
+    draw_overlays = bool(cfg.output.overlays)
+    draw_histograms = bool(cfg.output.histograms)
+
+    def draw(result: Result) -> None:
+        stem = _safe_name(result.row["image"])
+        seg, sample = result.segmentation, result.sample
+        if draw_overlays:
+            plots.save_overlay(
+                staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
+                title=f"{sample.id}: {result.row['config']}",
+            )  # fmt: skip
+        if draw_histograms:
+            plots.save_histogram(
+                # the field of view the threshold was estimated in (fov_for_threshold)
+                staging / f"{stem}_histogram.png", result.image, seg.threshold,
+                sample.threshold_fov,
+                title=f"{sample.id}: {result.row['config']}",
+            )  # fmt: skip
+
+    try:
+        table = evaluate_with_runner(
+            runner,
+            dataset,
+            plan,
+            repeat=int(cfg.repeat),
+            run_dir=output_dir / "tiles",
+            on_result=draw if draw_overlays or draw_histograms else None,
+            cache_dir=cfg.cache_dir,
+        )
+        config_text = OmegaConf.to_yaml(cfg, resolve=True)
+        write_table(table, output_dir)
+        with atomic_path(output_dir / "config.yaml") as tmp:
+            tmp.write_text(config_text)
+        write_json(provenance(config_text), output_dir / "provenance.json")
+        if staging.exists():
+            figures = output_dir / "figures"
+            figures.mkdir(exist_ok=True)
+            for path in staging.iterdir():
+                path.replace(figures / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return table
+
+
+def report_error(error: BaseException) -> None:
+    """Print a user error without a traceback."""
+    print(f"error: {error}", file=sys.stderr)
+
+
+def discard_hydra_files(output_dir: str | Path) -> None:
+    """After a failed run, remove what Hydra wrote (``.hydra/``, the job log).
+
+    The folder itself goes only if nothing else is in it, so a run pointed at
+    an existing folder (``hydra.run.dir=...``) never loses earlier results.
+    """
+    output_dir = Path(output_dir)
+    shutil.rmtree(output_dir / ".hydra", ignore_errors=True)
+    for log in output_dir.glob("*.log"):
+        if log.stat().st_size == 0:
+            log.unlink()
+    with contextlib.suppress(OSError):
+        output_dir.rmdir()
+        output_dir.parent.rmdir()  # the day's folder, when this run made it
+
+
+FAILURE_FILE = "error.txt"
+
+
+def record_failure(output_dir: str | Path, overrides: list[str], error: BaseException) -> Path:
+    """Write why a sweep job failed (``error.txt``: its overrides, then the message)."""
+    path = Path(output_dir) / FAILURE_FILE
+    text = " ".join(overrides) + "\n" + str(error) + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return path

@@ -1,0 +1,195 @@
+"""Try all global methods on one image: a table, scores against truth, a montage.
+
+From Python::
+
+    from bench.try_all import try_all_table, save_montage   # or bench.cli.try_all
+    table, trials = try_all_table(image, truth=truth)     # one row per method
+    save_montage("try_all.png", image, trials, truth=truth)
+
+From the shell (writes ``try_all.csv`` and ``try_all.png`` into ``--out``)::
+
+    python -m bench.try_all ../shared/data/kesm/images/grayscale.png \\
+        --truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3
+
+A method that finds no threshold, or fails, keeps its row and its panel: the
+panel shows the reason instead of a mask.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import textwrap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+
+mpl.use("Agg")  # files only; never needs a display
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import algorithms
+from algorithms import GlobalThreshold, Trial, try_all
+from bench.data import read_image, read_truth
+from bench.metrics import METRICS, confusion_counts, scores
+from bench.report.plots import overlay_rgb
+from bench.results import atomic_path
+from bench.run.stages import prepare
+
+__all__ = ["main", "save_montage", "try_all_table"]
+
+
+def try_all_table(
+    image: np.ndarray,
+    truth: np.ndarray | None = None,
+    fov: np.ndarray | None = None,
+    *,
+    methods: Iterable[str | GlobalThreshold] | None = None,
+    ignore_black: bool = False,
+    ignore_white: bool = False,
+) -> tuple[pd.DataFrame, list[Trial]]:
+    """Every global method's threshold on ``image``, scored when ``truth`` is given.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per method: ``algo``, ``threshold``, ``found``, ``reason``,
+        and with ``truth`` the confusion counts and every metric of
+        :data:`bench.METRICS` (NaN for a method that failed).
+    trials : list of algorithms.Trial
+        The masks behind the table, for :func:`save_montage`.
+    """
+    trials = try_all(
+        image, fov, methods=methods, ignore_black=ignore_black, ignore_white=ignore_white
+    )
+    rows = []
+    for trial in trials:
+        row: dict[str, object] = {
+            "algo": trial.name,
+            "threshold": np.nan if trial.threshold is None else trial.threshold,
+            "found": trial.found,
+            "reason": trial.reason,
+        }
+        if truth is not None:
+            if trial.mask is None:
+                row.update(dict.fromkeys(("tp", "fp", "fn", "tn", *METRICS), np.nan))
+            else:
+                counts = confusion_counts(truth, trial.mask, fov)
+                row.update(counts.as_dict())
+                row.update(scores(counts))
+        rows.append(row)
+    return pd.DataFrame(rows), trials
+
+
+def _panel_text(trial: Trial) -> str:
+    if trial.threshold is None:
+        return trial.reason
+    return f"not found: {trial.reason}" if not trial.found else ""
+
+
+def save_montage(
+    path: str | Path,
+    image: np.ndarray,
+    trials: Sequence[Trial],
+    truth: np.ndarray | None = None,
+    fov: np.ndarray | None = None,
+    *,
+    title: str = "",
+    columns: int = 5,
+) -> Path:
+    """Save a grid: the image, then one panel per method.
+
+    With ``truth`` each panel is the TP/FP/FN overlay (colours of
+    :func:`bench.report.plots.overlay_rgb`) titled with the method, its threshold and
+    its MCC; without, the foreground mask in white. A method without a
+    threshold shows its reason in its panel; one whose threshold was "not
+    found" shows its mask and the reason.
+    """
+    panels = len(trials) + 1
+    columns = max(1, min(columns, panels))
+    rows = math.ceil(panels / columns)
+    height, width = image.shape
+    size = 2.6
+    aspect = height / width
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(columns * size, rows * size * aspect + 0.5), squeeze=False
+    )
+    for ax in axes.flat:
+        ax.set_axis_off()
+    axes.flat[0].imshow(image, cmap="gray", interpolation="nearest")
+    axes.flat[0].set_title("image", fontsize=9)
+    for ax, trial in zip(axes.flat[1:], trials, strict=False):
+        label = trial.name
+        if trial.mask is None:
+            ax.imshow(np.full((height, width), 0.85), cmap="gray", vmin=0, vmax=1)
+        elif truth is not None:
+            ax.imshow(overlay_rgb(image, truth, trial.mask, fov), interpolation="nearest")
+            counts = confusion_counts(truth, trial.mask, fov)
+            label += f"  t={trial.threshold:g}  MCC={scores(counts)['mcc']:.3f}"
+        else:
+            ax.imshow(trial.mask, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
+            label += f"  t={trial.threshold:g}"
+        ax.set_title(label, fontsize=8)
+        note = _panel_text(trial)
+        if note:
+            ax.text(
+                0.5, 0.5, "\n".join(textwrap.wrap(note, 28)), transform=ax.transAxes,
+                ha="center", va="center", fontsize=7, color="#D55E00",
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "#D55E00"},
+            )  # fmt: skip
+    if truth is not None:
+        legend = "TP sky blue, FP orange, FN reddish purple; TN shows the image"
+        fig.text(0.5, 0.005, legend, ha="center", fontsize=8)
+    fig.suptitle(title or "try all global methods (foreground: image > t)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=100)
+    plt.close(fig)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bench.try_all IMAGE [--truth MASK] [--dark] [--median N] [--out DIR]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.try_all", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("image", type=Path, help="image file (colour is averaged to grey)")
+    parser.add_argument("--truth", type=Path, help="ground-truth mask file, to score each method")
+    parser.add_argument(
+        "--truth-value", default="255", help="foreground value of the mask, or 'nonzero'"
+    )
+    parser.add_argument("--dark", action="store_true", help="objects are dark: invert first")
+    parser.add_argument("--median", type=int, default=1, help="median filter size first (1: none)")
+    parser.add_argument("--ignore-black", action="store_true", help="do not count level 0")
+    parser.add_argument("--ignore-white", action="store_true", help="do not count the top level")
+    parser.add_argument("--out", type=Path, default=Path("."), help="folder for try_all.csv/.png")
+    args = parser.parse_args(argv)
+    try:
+        image = read_image(args.image)
+        value = args.truth_value if args.truth_value == "nonzero" else int(args.truth_value)
+        truth = None if args.truth is None else read_truth(args.truth, value)
+        median = algorithms.get_filter("median", size=args.median)
+        image = prepare(image, "dark" if args.dark else "bright", median)
+        table, trials = try_all_table(
+            image, truth, ignore_black=args.ignore_black, ignore_white=args.ignore_white
+        )
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.out / "try_all.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    save_montage(args.out / "try_all.png", image, trials, truth, title=args.image.name)
+    shown = [c for c in ("algo", "threshold", "found", "f1", "mcc", "reason") if c in table]
+    print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"\nwritten: {args.out / 'try_all.csv'}, {args.out / 'try_all.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,405 @@
+"""``python -m bench.report RESULTS...``: leaderboards, statistics and figures of runs.
+
+Reads run folders, sweep folders (or any folder above runs) and table files,
+and writes, per board (dataset, and split / data version when recorded):
+the leaderboard (:mod:`bench.report.leaderboard`), the paired tests of the leading
+configs (:mod:`bench.report.stats`), and figures — score heatmap, runtime/score
+Pareto front, per-image distributions, exact threshold curves and
+histograms of the global methods, and the overlay gallery of each method's
+best and worst image (:mod:`bench.report.figures`, :mod:`bench.report.images`).
+
+Output: ``leaderboard.csv`` (every board), ``leaderboard_tests.csv``,
+``leaderboard.md`` and ``leaderboard.html`` — one self-contained file, its
+figures embedded, that opens from disk with no server::
+
+    python -m bench.report results/multirun/2026-11-27/10-00-00
+    python -m bench.report run_a run_b table.parquet --metric f1 --out results/report_f1
+    python -m bench.report my_table.parquet --dataset-config conf/dataset/kesm.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+from PIL import Image
+
+from bench._util import natural_key
+from bench.metrics import METRICS
+from bench.report import figures
+from bench.report.images import ImageEvidence, gather_evidence
+from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, with_labels
+from bench.report.model import BoardReport, Overlay, Report, ReportFigure
+from bench.report.render import to_html, to_markdown
+from bench.report.replay import ResultSet, load_results
+from bench.results import atomic_path, provenance
+
+__all__ = ["BoardReport", "Report", "ReportFigure", "build_report", "main", "write_report"]
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    """An overlay thumbnail as JPEG: a third of the PNG size of a noisy photograph;
+    quality 85 without chroma subsampling keeps one-pixel class colours."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=85, subsampling=0)
+    return buffer.getvalue()
+
+
+def _split_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Images on each side of the dataset's train/test split, when the table records it."""
+    if "split" not in table or table["split"].isna().all():
+        return {}
+    images = table.drop_duplicates("image")["split"].fillna("unknown")
+    return {str(k): int(v) for k, v in sorted(images.value_counts().items())}
+
+
+def _gallery_requests(
+    table: pd.DataFrame, board: pd.DataFrame, metric: str, methods: int
+) -> list[tuple[str, str, str, float]]:
+    """(config, image, best/worst, score) for the best config of each of the leading methods."""
+    requests = []
+    ranked = board[~board["reference"]]
+    for config in ranked.drop_duplicates("algo")["config"].head(methods):
+        rows = table[table["config"] == config].dropna(subset=[metric])
+        if rows.empty:
+            continue
+        rows = rows.iloc[sorted(range(len(rows)), key=lambda i: natural_key(rows["image"].iloc[i]))]
+        best, worst = rows[metric].astype(float).idxmax(), rows[metric].astype(float).idxmin()
+        requests.append((config, rows.at[best, "image"], "best", float(rows.at[best, metric])))
+        if worst != best:
+            requests.append(
+                (config, rows.at[worst, "image"], "worst", float(rows.at[worst, metric]))
+            )
+    return requests
+
+
+def _curve_figures(
+    table: pd.DataFrame,
+    board: pd.DataFrame,
+    evidence: ImageEvidence,
+    metric: str,
+    preprocessings: Sequence[str],
+    max_images: int,
+) -> tuple[list[ReportFigure], list[str]]:
+    out, notes = [], []
+    for preprocessing in preprocessings:
+        curves = {
+            image: curve
+            for (image, kind), curve in sorted(
+                evidence.curves.items(), key=lambda kv: natural_key(kv[0][0])
+            )
+            if kind == preprocessing
+        }
+        if not curves:
+            continue
+        rows = with_labels(table[table["threshold"].notna()])
+        rows = rows[rows["preprocessing"] == preprocessing]
+        chosen: dict[str, dict[str, float]] = {}
+        for _, row in rows.iterrows():
+            chosen.setdefault(row["image"], {})[row["method_label"]] = float(row["threshold"])
+        shown = dict(list(curves.items())[:max_images])
+        label = preprocessing or "none"
+        if len(curves) > len(shown):
+            notes.append(
+                f"Threshold figures ({label}) show the first {len(shown)} of {len(curves)} "
+                "images; the regret column uses every image."
+            )
+        out.append(
+            ReportFigure(
+                f"Score against threshold, every global threshold ({label})",
+                f"Exact {metric} of every threshold of each image, from its joint histogram of "
+                "intensity and truth (after the polarity rule and the preprocessing "
+                f"'{label}'). Markers: the threshold each global method chose; star and dashed "
+                "line: "
+                "the best threshold any global method could have chosen. Regret is the gap.",
+                figures.png_bytes(
+                    figures.threshold_curves(
+                        shown,
+                        chosen,
+                        metric,
+                        f"{metric} of every global threshold, per image ({label})",
+                    ),
+                    tight=False,
+                ),
+            )
+        )
+        out.append(
+            ReportFigure(
+                f"Histograms with every method's threshold ({label})",
+                "Each image's intensity histogram, split into truth-background (grey) and "
+                "truth-foreground (blue, stacked) pixels; coloured lines: each global method's "
+                f"threshold (foreground is to the right); dashed: the best {metric} threshold.",
+                figures.png_bytes(
+                    figures.threshold_histograms(
+                        shown, chosen, metric, f"Histogram and thresholds, per image ({label})"
+                    ),
+                    tight=False,
+                ),
+            )
+        )
+    return out, notes
+
+
+def _board_report(
+    board: Board,
+    results: ResultSet,
+    metric: str,
+    resamples: int,
+    seed: int,
+    *,
+    images: bool,
+    gallery_methods: int,
+    curve_preprocessings: int,
+    curve_images: int,
+    tests_top: int,
+    thumbnail_size: int,
+) -> BoardReport:
+    table = board.table
+    first = leaderboard(table, metric, resamples=0)  # the order only; bootstrapped once below
+    requests = _gallery_requests(table, first, metric, gallery_methods)
+    global_configs = set(table.loc[table["threshold"].notna(), "config"])
+    chosen_preprocessings = list(
+        dict.fromkeys(first.loc[first["config"].isin(global_configs), "preprocessing"])
+    )[:curve_preprocessings]
+    if images:
+        evidence = gather_evidence(
+            table,
+            results.datasets.get(board.dataset),
+            metric,
+            curve_preprocessings=frozenset(chosen_preprocessings),
+            overlays=frozenset((c, i) for c, i, _, _ in requests),
+            thumbnail_size=thumbnail_size,
+        )
+    else:
+        evidence = ImageEvidence(pd.Series(np.nan, index=table.index))
+        evidence.notes.append("Images not drawn (--no-images): no curves, regret or overlays.")
+    table = table.assign(best_score=evidence.best_score)
+    if evidence.observer_rows:
+        observers = pd.DataFrame(evidence.observer_rows)
+        table = pd.concat([table, observers], ignore_index=True)
+    board_table = leaderboard(table, metric, resamples, seed)
+    board_table.insert(0, "board", board.name)
+    tests = paired_tests(table, board_table, metric, tests_top, resamples, seed)
+    n_images = int(table["image"].nunique())
+    report = BoardReport(
+        board.name,
+        board.dataset,
+        n_images,
+        board_table,
+        tests,
+        notes=list(evidence.notes),
+        splits=_split_counts(table),
+    )
+    ranked = board_table[~board_table["reference"]]
+    partial = ranked[ranked["images"] < n_images]
+    if len(partial):
+        report.notes.append(
+            f"{len(partial)} config(s) were scored on fewer than the board's {n_images} images "
+            f"(e.g. {partial['config'].iloc[0]}: {partial['images'].iloc[0]}); each mean is "
+            "over the config's own images, and paired tests use the images in common."
+        )
+    report.figures.append(
+        ReportFigure(
+            "Score by method and preprocessing",
+            f"Mean per-image {metric} (macro) of each method (rows, best first) under each "
+            "preprocessing (columns); brighter is better.",
+            figures.png_bytes(figures.heatmap(board_table, metric)),
+        )
+    )
+    if ranked["median_runtime_s"].gt(0).any():
+        report.figures.append(
+            ReportFigure(
+                "Runtime against score",
+                "Each point is a config: median seconds per image (filter + segmenter, log scale) "
+                f"against mean per-image {metric}. Orange: the Pareto front — no other config is "
+                "both faster and better."
+                + (" Dashed green: the second human observer." if evidence.observer_rows else ""),
+                figures.png_bytes(figures.pareto(board_table, metric)),
+            )
+        )
+    report.figures.append(
+        ReportFigure(
+            "Per-image score distributions",
+            f"{metric} of every image (points) and their quartiles (box) for the leading configs, "
+            "best mean first: a narrow box is a method that behaves the same on every image.",
+            figures.png_bytes(figures.distributions(table, board_table, metric)),
+        )
+    )
+    curve_figures, notes = _curve_figures(
+        table, board_table, evidence, metric, chosen_preprocessings, curve_images
+    )
+    report.figures += curve_figures
+    report.notes += notes
+    for config, image, which, score in requests:
+        rgb = evidence.overlays.get((config, image))
+        if rgb is not None:
+            report.gallery.append(Overlay(config, image, which, score, _jpeg(rgb)))
+    return report
+
+
+def build_report(
+    results: ResultSet,
+    metric: str = "mcc",
+    resamples: int = 2000,
+    seed: int = 0,
+    *,
+    images: bool = True,
+    gallery_methods: int = 12,
+    curve_preprocessings: int = 1,
+    curve_images: int = 24,
+    tests_top: int = 5,
+    thumbnail_size: int = 300,
+) -> Report:
+    """Leaderboards, tests and figures of every board in ``results``.
+
+    Parameters
+    ----------
+    results : ResultSet
+        From :func:`bench.report.replay.load_results`.
+    metric : str
+        The score to rank on (a key of :data:`bench.METRICS`).
+    resamples, seed : int
+        Bootstrap draws of the images and their seed.
+    images : bool
+        Re-read the images for threshold curves, regret and overlays.
+    gallery_methods : int
+        Overlays of the best config of this many leading methods (best and
+        worst image each).
+    curve_preprocessings, curve_images : int
+        Threshold figures for the preprocessings of this many leading global
+        configs, showing at most this many images each.
+    tests_top : int
+        Paired tests between the leader and the next ``tests_top - 1`` configs.
+    """
+    if metric not in METRICS:
+        msg = f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}."
+        raise ValueError(msg)
+    reports = [
+        _board_report(
+            board,
+            results,
+            metric,
+            resamples,
+            seed,
+            images=images,
+            gallery_methods=gallery_methods,
+            curve_preprocessings=curve_preprocessings,
+            curve_images=curve_images,
+            tests_top=tests_top,
+            thumbnail_size=thumbnail_size,
+        )
+        for board in boards(results.table)
+    ]
+    return Report(reports, metric, resamples, seed, results.sources, results.notes, provenance())
+
+
+def write_report(report: Report, folder: str | Path, stem: str = "leaderboard") -> list[Path]:
+    """Write ``<stem>.csv``, ``<stem>_tests.csv``, ``<stem>.md`` and ``<stem>.html``, atomically."""
+    folder = Path(folder)
+    written = []
+    tables = {
+        f"{stem}.csv": pd.concat([b.leaderboard for b in report.boards], ignore_index=True),
+        f"{stem}_tests.csv": pd.concat(
+            [b.tests.assign(board=b.name) for b in report.boards if len(b.tests)]
+            or [pd.DataFrame()],
+            ignore_index=True,
+        ),
+    }
+    for name, table in tables.items():
+        with atomic_path(folder / name) as tmp:
+            table.to_csv(tmp, index=False)
+        written.append(folder / name)
+    for name, text in (
+        (f"{stem}.md", to_markdown(report, f"{stem}.html")),
+        (f"{stem}.html", to_html(report)),
+    ):
+        with atomic_path(folder / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    return written
+
+
+def _dataset_configs(paths: Iterable[str]) -> list[dict[str, Any]]:
+    configs = []
+    for path in paths:
+        if not Path(path).is_file():
+            msg = f"Dataset config not found: {path}"
+            raise FileNotFoundError(msg)
+        node = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+        node = node.get("dataset", node) if isinstance(node, dict) else node
+        if not isinstance(node, dict) or "name" not in node:
+            msg = f"{path} is not a dataset config: it needs a 'name' (see conf/dataset/)."
+            raise ValueError(msg)
+        configs.append(node)
+    return configs
+
+
+def _default_out(paths: Sequence[str]) -> Path:
+    if len(paths) == 1 and Path(paths[0]).is_dir():
+        return Path(paths[0]) / "report"
+    return Path("results") / "reports" / dt.datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m bench.report``."""
+    p = argparse.ArgumentParser(
+        prog="python -m bench.report",
+        description="Leaderboards, statistics and figures of benchmark runs.",
+    )
+    p.add_argument("results", nargs="+", help="run folders, sweep folders or table files")
+    p.add_argument("--metric", default="mcc", choices=list(METRICS), help="score to rank on")
+    p.add_argument("--out", help="output folder (default: RESULT/report for one folder)")
+    p.add_argument("--resamples", type=int, default=2000, help="bootstrap draws (default 2000)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--dataset-config",
+        action="append",
+        default=[],
+        metavar="YAML",
+        help="dataset config for tables recorded without one (repeatable)",
+    )
+    p.add_argument("--no-images", action="store_true", help="tables only; do not re-read images")
+    p.add_argument("--gallery", type=int, default=12, help="methods in the overlay gallery")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for bad input)."""
+    args = parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        results = load_results(args.results, _dataset_configs(args.dataset_config))
+        report = build_report(
+            results,
+            args.metric,
+            args.resamples,
+            args.seed,
+            images=not args.no_images,
+            gallery_methods=args.gallery,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else _default_out(args.results)
+    written = write_report(report, out)
+    for board in report.boards:
+        top = board.leaderboard[~board.leaderboard["reference"]].iloc[0]
+        print(
+            f"{board.name}: {len(board.leaderboard)} configs, {board.n_images} images; "
+            f"first: {top['config']} ({args.metric} {top['macro']:.4f})"
+        )
+    print(f"report: {written[-1]} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""What a report needs from the pixels, gathered in one pass over a board's images.
+
+For each image of a board, read once from the dataset config the run
+recorded, and for each preprocessing its rows used (re-applied once):
+
+* the exact threshold curve (:mod:`bench.report.curves`), giving every
+  global row its best achievable score — after checking that the curve at
+  the row's threshold reproduces the row's recorded counts;
+* the overlays asked for (a config's best and worst image), redrawn by
+  re-running the row's segmenter, again checked against the row's counts;
+* the second-observer row, when the dataset declares one.
+
+Anything that cannot be done (images moved, a learned method whose trained
+state is not in the table, a method not registered in this checkout) is a
+note in the report, never a crash: the tables do not need the pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from algorithms import UnknownNameError, histogram
+from bench.metrics import confusion_counts
+from bench.report.curves import ThresholdCurve, threshold_curve
+from bench.report.leaderboard import with_labels
+from bench.report.plots import overlay_rgb
+from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
+from bench.report.second_observer import observer_masks, observer_row
+
+__all__ = ["ImageEvidence", "gather_evidence", "thumbnail"]
+
+_COUNTS = ["tp", "fp", "fn", "tn"]
+
+
+@dataclass
+class ImageEvidence:
+    """Pixel-derived facts about a board's rows.
+
+    Attributes
+    ----------
+    best_score : Series
+        Best score of any global threshold on the row's image and
+        preprocessing, indexed like the board's table (NaN: not a global row,
+        or not reproducible).
+    curves : dict
+        ``(image, preprocessing)`` → :class:`ThresholdCurve`, for the
+        preprocessings asked for.
+    overlays : dict
+        ``(config, image)`` → RGB thumbnail (uint8) of the TP/FP/FN/TN overlay.
+    observer_rows : list of dict
+        Second-observer rows (empty when the dataset has no second annotation).
+    notes : list of str
+        What could not be done, and why.
+    """
+
+    best_score: pd.Series
+    curves: dict[tuple[str, str], ThresholdCurve] = field(default_factory=dict)
+    overlays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    observer_rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def thumbnail(rgb: np.ndarray, size: int = 360) -> np.ndarray:
+    """Shrink an RGB picture so its longer side is at most ``size`` (area-preserving)."""
+    image = Image.fromarray(rgb)
+    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return np.asarray(image)
+
+
+def _same_counts(counts: Any, row: Mapping[str, Any]) -> bool:
+    return [int(row[c]) for c in _COUNTS] == [counts.tp, counts.fp, counts.fn, counts.tn]
+
+
+def gather_evidence(
+    table: pd.DataFrame,
+    dataset_config: Mapping[str, Any] | None,
+    metric: str = "mcc",
+    curve_preprocessings: frozenset[str] = frozenset(),
+    overlays: frozenset[tuple[str, str]] = frozenset(),
+    thumbnail_size: int = 360,
+) -> ImageEvidence:
+    """One pass over the images of a board (see the module docstring).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The board's rows.
+    dataset_config : mapping or None
+        The dataset config node the rows were run with; None: not recorded.
+    metric : str
+        Score of the curves.
+    curve_preprocessings : frozenset of str
+        Preprocessing labels whose curves to keep for figures (every global
+        row gets its best score regardless).
+    overlays : frozenset of (config, image)
+        Overlays to redraw.
+    """
+    evidence = ImageEvidence(best_score=pd.Series(np.nan, index=table.index))
+    if dataset_config is None:
+        evidence.notes.append(
+            "Images not drawn: no dataset config was recorded with these results "
+            "(pass --dataset-config); no threshold curves, regret or overlays."
+        )
+        return evidence
+    table = with_labels(table)
+    failures: dict[str, list[str]] = {}
+    mismatched: list[str] = []
+    seen: set[str] = set()
+    try:
+        observers = observer_masks(dataset_config)
+        samples = iter_samples(dataset_config, set(table["image"]))
+        for sample in samples:
+            seen.add(sample.id)
+            rows = table[table["image"] == sample.id]
+            if observers is not None and sample.id in observers:
+                row = observer_row(
+                    sample,
+                    observers[sample.id],
+                    dataset_config.get("truth_value", 255),
+                    str(rows["dataset"].iloc[0]),
+                )
+                for column in ("split", "dataset_hash"):
+                    if column in rows:
+                        row[column] = rows[column].iloc[0]
+                evidence.observer_rows.append(row)
+            for preprocessing, group in rows.groupby("preprocessing", sort=False):
+                _one_image(
+                    sample,
+                    preprocessing,
+                    group,
+                    metric,
+                    evidence,
+                    failures,
+                    mismatched,
+                    keep_curve=preprocessing in curve_preprocessings,
+                    overlays=overlays,
+                    thumbnail_size=thumbnail_size,
+                )
+    except (FileNotFoundError, ValueError) as error:
+        evidence.notes.append(
+            f"Images not reachable ({error}); no threshold curves, regret or overlays."
+        )
+        return evidence
+    missing = sorted(set(table["image"]) - seen)
+    if missing:
+        evidence.notes.append(
+            f"{len(missing)} image(s) of the results are not in the dataset any more: "
+            + ", ".join(missing[:10])
+            + (" …" if len(missing) > 10 else "")
+        )
+    if mismatched:
+        evidence.notes.append(
+            f"{len(mismatched)} row(s) not reproduced from the re-read images (the data or "
+            "the code changed since the run?); no regret or overlay for them: "
+            + "; ".join(mismatched[:5])
+            + (" …" if len(mismatched) > 5 else "")
+        )
+    for reason, configs in failures.items():
+        evidence.notes.append(f"No overlay for {', '.join(sorted(set(configs)))}: {reason}")
+    return evidence
+
+
+def _one_image(
+    sample: Any,
+    preprocessing: str,
+    rows: pd.DataFrame,
+    metric: str,
+    evidence: ImageEvidence,
+    failures: dict[str, list[str]],
+    mismatched: list[str],
+    *,
+    keep_curve: bool,
+    overlays: frozenset[tuple[str, str]],
+    thumbnail_size: int,
+) -> None:
+    """Curve and overlays of one image under one preprocessing."""
+    image = prepared_image(sample, rows.iloc[0])
+    # Global methods may estimate their threshold in another mask than the
+    # scored field of view (a dataset's fov_for_threshold): use theirs.
+    threshold_fov = getattr(sample, "threshold_fov", sample.fov)
+    global_rows = rows[rows["threshold"].notna()]
+    if len(global_rows):
+        hist = histogram(image, threshold_fov)
+        curve = threshold_curve(image, sample.truth, sample.fov, hist)
+        best = curve.best(metric)[1]
+        for index, row in global_rows.iterrows():
+            position = curve.index_of(float(row["threshold"]))
+            if position is None or not _same_counts(curve.counts(position), row):
+                mismatched.append(f"{sample.id}: {row['config']}")
+                continue
+            evidence.best_score[index] = best
+        if keep_curve:
+            evidence.curves[(sample.id, preprocessing)] = curve
+    for _, row in rows.iterrows():
+        if (row["config"], sample.id) not in overlays:
+            continue
+        try:
+            segmenter = rebuild_segmenter(row)
+        except (UnknownNameError, TypeError, ValueError) as error:
+            failures.setdefault(f"cannot rebuild the method ({error})", []).append(row["config"])
+            continue
+        if segmenter.requires_fit:
+            reason = "a trained method: its fitted state is not part of the results table"
+            failures.setdefault(reason, []).append(row["config"])
+            continue
+        mask = segmenter.segment(image, fov=threshold_fov).mask
+        if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
+            mismatched.append(f"{sample.id}: {row['config']} (overlay)")
+            continue
+        rgb = overlay_rgb(image, sample.truth, mask, sample.fov)
+        evidence.overlays[(row["config"], sample.id)] = thumbnail(rgb, thumbnail_size)

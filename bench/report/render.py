@@ -1,0 +1,337 @@
+"""A :class:`bench.report.model.Report` as Markdown (tables) and as one self-contained HTML file.
+
+The HTML needs nothing but itself: figures are base64 PNG ``data:`` URIs,
+styles are inline, there is no script and no external link, so it opens
+from disk, offline, and can be mailed or archived as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bench.report.model import BoardReport, Report
+from bench.report.plots import OVERLAY_COLOURS
+
+__all__ = ["DEFINITIONS", "leaderboard_rows", "test_rows", "to_html", "to_markdown"]
+
+DEFINITIONS = [
+    (
+        "macro",
+        "mean over images of the per-image score; every image counts the same. "
+        "Configs are ranked on it.",
+    ),
+    (
+        "95% CI",
+        "percentile bootstrap interval of the macro mean, resampling the images "
+        "(paired: one draw of images for every config; seeded).",
+    ),
+    (
+        "micro",
+        "the score of the confusion counts summed over all images; large images and "
+        "images with much foreground weigh more.",
+    ),
+    (
+        "regret",
+        "global methods only: mean over images of the best score any global threshold "
+        "reaches on the image (after the same preprocessing; exact, from the joint "
+        "histogram) minus the method's score. 0 means the method found the best threshold.",
+    ),
+    (
+        "images won",
+        "images on which the config scores highest among the ranked configs "
+        "(ties count for each tied config).",
+    ),
+    (
+        "P(rank 1)",
+        "fraction of bootstrap draws of the images in which the config ranks first; "
+        "'rank 95%' is the interval of its rank over the draws.",
+    ),
+    ("s/image", "median over images of the filter + segmenter wall time."),
+    ("Mpx/s", "all pixels divided by all filter + segmenter time."),
+    (
+        "Δ mean",
+        "leader minus the other config, image by image; interval from a paired "
+        "bootstrap. Wilcoxon: two-sided signed-rank test of the same differences; "
+        "Holm: adjusted for the number of comparisons shown.",
+    ),
+    ("reference", "rows such as a second human observer are scored like methods but not ranked."),
+]
+
+
+def _shown(path: str) -> str:
+    """A path relative to the current folder when it is below it (portable in published files)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def _seconds(value: float) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    if value < 1e-3:
+        return f"{value * 1e6:.0f} µs"
+    if value < 1:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def _p(value: float) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and text cells of a leaderboard as shown in the report."""
+    metric = board["metric"].iloc[0] if len(board) else "score"
+    header = [
+        "rank",
+        "method",
+        "preprocessing",
+        "images",
+        f"{metric} macro [95% CI]",
+        f"{metric} micro",
+        "regret",
+        "images won",
+        "P(rank 1)",
+        "rank 95%",
+        "s/image",
+        "Mpx/s",
+    ]
+    rows = []
+    for _, r in board.iterrows():
+        ranked = not r["reference"]
+        rows.append(
+            [
+                str(int(r["rank"])) if ranked else "ref.",
+                r["method"],
+                r["preprocessing"] or "—",
+                str(r["images"]),
+                f"{_num(r['macro'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+                _num(r["micro"]),
+                _num(r["regret"]),
+                str(int(r["wins"])) if ranked else "—",
+                f"{r['p_first']:.0%}" if ranked else "—",
+                f"{int(r['rank_low'])}–{int(r['rank_high'])}" if ranked else "—",
+                _seconds(r["median_runtime_s"]),
+                _num(r["throughput_mpx_s"], 1),
+            ]
+        )
+    return header, rows
+
+
+def test_rows(tests: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and text cells of the paired tests (the leader is named in the sentence above)."""
+    header = [
+        "leader compared with",
+        "images",
+        "Δ mean [95% CI]",
+        "P(leader better)",
+        "Wilcoxon p",
+        "Holm p",
+    ]
+    rows = [
+        [
+            t["other"],
+            str(t["n"]),
+            f"{_num(t['mean_difference'])} [{_num(t['ci_low'])}, {_num(t['ci_high'])}]",
+            f"{t['p_better']:.0%}" if not math.isnan(t["p_better"]) else "—",
+            _p(t["wilcoxon_p"]),
+            _p(t["holm_p"]),
+        ]
+        for _, t in tests.iterrows()
+    ]
+    return header, rows
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    return "\n".join([line(header), line(["---"] * len(header)), *map(line, rows)])
+
+
+def _summary(report: Report) -> str:
+    commit = report.provenance.get("git_commit") or "unknown"
+    return (
+        f"Ranked on **{report.metric}** (macro mean); 95% intervals from {report.resamples} "
+        f"bootstrap draws of the images, seed {report.seed}. Generated "
+        f"{report.provenance.get('date', '')} at commit `{commit}` from "
+        f"{len(report.sources)} result table(s)."
+    )
+
+
+def _board_meta(board: BoardReport) -> str:
+    ranked = int((~board.leaderboard["reference"]).sum())
+    text = f"{board.n_images} image(s), {ranked} ranked config(s)"
+    if board.splits:
+        text += " (images by split: " + ", ".join(f"{k} {v}" for k, v in board.splits.items()) + ")"
+    return text + "."
+
+
+def _test_sentence(board: BoardReport) -> str:
+    if board.tests.empty:
+        return "Fewer than two ranked configs: nothing to compare."
+    sentence = (
+        f"The leader, {board.tests['leader'].iloc[0]}, against the next configs on the same "
+        "images: paired bootstrap of the mean difference and Wilcoxon signed-rank test."
+    )
+    n = int(board.tests["n"].max())
+    if n <= 5:
+        sentence += (
+            f" With {n} image(s) no two-sided Wilcoxon p can fall below {2 / 2**n:.3g}: "
+            "this board cannot separate methods; read its ranking as anecdotal."
+        )
+    return sentence
+
+
+def to_markdown(report: Report, html_name: str = "leaderboard.html") -> str:
+    """The leaderboards, tests and notes as Markdown; figures are in the HTML file."""
+    parts = [
+        "# Leaderboard",
+        "",
+        _summary(report),
+        "",
+        f"Figures (heatmaps, Pareto fronts, threshold curves, overlays): `{html_name}`.",
+        "",
+    ]
+    parts += [f"- {note}" for note in report.notes] + ([""] if report.notes else [])
+    for board in report.boards:
+        parts += [f"## {board.name}", "", _board_meta(board), ""]
+        parts += [_md_table(*leaderboard_rows(board.leaderboard)), ""]
+        parts += [_test_sentence(board), ""]
+        if not board.tests.empty:
+            parts += [_md_table(*test_rows(board.tests)), ""]
+        parts += [f"- {note}" for note in board.notes] + ([""] if board.notes else [])
+    parts += ["## Definitions", ""] + [f"- **{k}**: {v}" for k, v in DEFINITIONS]
+    return "\n".join(parts) + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5em auto;
+max-width:1280px;padding:0 1em;color:#222;line-height:1.4}
+h1{margin-bottom:.2em} h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:13px;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+th{background:#eef4f8} th.text,td.text{text-align:left;white-space:normal}
+tr.reference td{background:#eaf6ee;font-style:italic} tr.first td{font-weight:600}
+.note{background:#fff7e0;border-left:4px solid #E69F00;padding:.4em .8em;margin:.4em 0}
+figure{margin:1em 0} figure img{max-width:100%;border:1px solid #ddd}
+figcaption{font-size:13px;color:#444;max-width:1000px;overflow-wrap:anywhere}
+td{white-space:nowrap}
+.gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,560px),1fr));gap:14px}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:6px;align-items:start;
+border:1px solid #ddd;padding:6px}
+.pair figure{margin:0;min-width:0} .swatch{display:inline-block;width:1em;height:1em;
+vertical-align:middle;margin:0 .3em 0 .8em;border:1px solid #555}
+dl dt{font-weight:600} dl dd{margin:0 0 .5em 1.2em} .meta{color:#555;font-size:13px}
+"""
+
+
+def _html_table(
+    header: list[str],
+    rows: list[list[str]],
+    text: tuple[int, ...],
+    classes: list[str] | None = None,
+) -> str:
+    """An HTML table; the columns in ``text`` are left-aligned prose, the rest numbers."""
+
+    def cell(tag: str, i: int, value: str) -> str:
+        css = ' class="text"' if i in text else ""
+        return f"<{tag}{css}>{html.escape(str(value))}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = []
+    for k, row in enumerate(rows):
+        css = f' class="{classes[k]}"' if classes and classes[k] else ""
+        body.append(f"<tr{css}>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _img(data: bytes, alt: str, kind: str = "png") -> str:
+    text = base64.b64encode(data).decode("ascii")
+    return f'<img src="data:image/{kind};base64,{text}" alt="{html.escape(alt)}">'
+
+
+def _board_html(board: BoardReport, index: int) -> str:
+    lb = board.leaderboard
+    classes = [
+        "reference" if r["reference"] else ("first" if r["rank"] == 1 else "")
+        for _, r in lb.iterrows()
+    ]
+    parts = [
+        f'<h2 id="board-{index}">{html.escape(board.name)}</h2>',
+        f'<p class="meta">{html.escape(_board_meta(board))}</p>',
+        _html_table(*leaderboard_rows(lb), text=(1, 2), classes=classes),
+    ]
+    parts += [f'<p class="note">{html.escape(n)}</p>' for n in board.notes]
+    parts += [f"<h3>Statistics</h3><p>{html.escape(_test_sentence(board))}</p>"]
+    if not board.tests.empty:
+        parts.append(_html_table(*test_rows(board.tests), text=(0,)))
+    for fig in board.figures:
+        parts.append(
+            f"<h3>{html.escape(fig.title)}</h3><figure>{_img(fig.png, fig.title)}"
+            f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>"
+        )
+    if board.gallery:
+        swatches = "".join(
+            f'<span class="swatch" style="background:rgb{colour}"></span>{name}'
+            for name, colour in OVERLAY_COLOURS.items()
+        )
+        parts.append(
+            "<h3>Where each method fails: best and worst image</h3><p>Overlay of the mask on "
+            f"the image the method saw: {swatches}"
+            '<span class="swatch" style="background:#888"></span>TN (the grey image). '
+            "For each method, its best config: the image it scores best on, then the worst.</p>"
+        )
+        pairs: dict[str, list[str]] = {}
+        for o in board.gallery:
+            pairs.setdefault(o.config, []).append(
+                f"<figure>{_img(o.jpeg, f'{o.which} image of {o.config}: {o.image}', 'jpeg')}"
+                f"<figcaption><b>{html.escape(o.which)}</b> ({o.score:.4f}): "
+                f"{html.escape(o.image)}</figcaption></figure>"
+            )
+        cells = [
+            f'<div class="pair"><p class="meta" style="grid-column:1/3;margin:0">'
+            f"<b>{html.escape(config)}</b></p>{''.join(figs)}</div>"
+            for config, figs in pairs.items()
+        ]
+        parts.append(f'<div class="gallery">{"".join(cells)}</div>')
+    return "\n".join(parts)
+
+
+def to_html(report: Report) -> str:
+    """One self-contained HTML page: tables, notes, embedded figures, definitions."""
+    toc = "".join(
+        f'<li><a href="#board-{i}">{html.escape(b.name)}</a></li>'
+        for i, b in enumerate(report.boards)
+    )
+    notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in report.notes)
+    sources = "".join(f"<li><code>{html.escape(_shown(s))}</code></li>" for s in report.sources)
+    definitions = "".join(
+        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in DEFINITIONS
+    )
+    summary = html.escape(_summary(report)).replace("**", "").replace("`", "")
+    boards = "\n".join(_board_html(b, i) for i, b in enumerate(report.boards))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>segbench leaderboard ({html.escape(report.metric)})</title>"
+        f"<style>{_CSS}</style></head><body>"
+        f"<h1>segbench leaderboard</h1><p>{summary}</p>{notes}<ul>{toc}</ul>{boards}"
+        f"<h2>Definitions</h2><dl>{definitions}</dl>"
+        f'<h2>Sources</h2><ul class="meta">{sources}</ul></body></html>\n'
+    )

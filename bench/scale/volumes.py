@@ -1,0 +1,432 @@
+"""Images and 3-D stacks larger than memory, read region by region.
+
+A :class:`Volume` is a 2-D image ``(rows, columns)`` or a 3-D stack
+``(slices, rows, columns)`` in a file, opened lazily: indexing it reads only
+that region and returns an in-memory copy. Formats:
+
+* ``.npy`` — memory-mapped (``np.load(mmap_mode="r")``);
+* ``.tif`` / ``.tiff`` — memory-mapped when the pixels are stored
+  uncompressed and contiguously (the usual case for ImageJ stacks),
+  otherwise decoded tile by tile through tifffile's Zarr view;
+* ``.zarr`` — a Zarr array (or ``key`` names the array inside a group).
+
+Why a copy, and a fresh mapping for each read: pages of a memory map that
+were touched stay mapped in the process (and count in its resident memory)
+for as long as the map is open. Mapping, copying the region and unmapping
+keeps a tiled run's memory at the size of its tiles, whatever the file's.
+
+:class:`VolumeDataset` makes such files a dataset of the harness
+(``conf/dataset/volume.yaml``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.data import Sample
+from bench.data.kinds import register_kind
+
+__all__ = [
+    "FORMATS",
+    "BinaryVolume",
+    "Volume",
+    "VolumeConfig",
+    "VolumeDataset",
+    "as_source",
+    "content_identity",
+    "create_volume",
+    "is_volume_path",
+    "open_output",
+    "open_volume",
+]
+
+FORMATS = {".npy": "npy", ".tif": "tiff", ".tiff": "tiff", ".zarr": "zarr"}
+"""File suffix → format read lazily."""
+
+
+class Volume:
+    """A 2-D image or 3-D stack in a file; ``volume[region]`` reads that region.
+
+    Create one with :func:`open_volume` or :func:`create_volume`. It pickles
+    as its path and layout, so Dask workers open the file themselves.
+
+    Attributes
+    ----------
+    path : Path
+    format : {"npy", "tiff", "zarr"}
+    shape : tuple of int
+    dtype : numpy.dtype
+        The pixels' type in native byte order (what reads return).
+    key : str or None
+        The array's name inside a Zarr group.
+    offset : int or None
+        Byte offset of contiguous pixel data (memory-mappable files).
+    writable : bool
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        format: str,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        *,
+        key: str | None = None,
+        offset: int | None = None,
+        writable: bool = False,
+    ) -> None:
+        self.path = path
+        self.format = format
+        self.shape = tuple(int(n) for n in shape)
+        self.stored_dtype = np.dtype(dtype)  # as in the file (big-endian TIFFs exist)
+        self.dtype = self.stored_dtype.newbyteorder("=")
+        self.key = key
+        self.offset = offset
+        self.writable = writable
+        self._handle: Any = None  # an open Zarr array, per process (never pickled)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"Volume({str(self.path)!r}, shape={self.shape}, dtype={self.dtype})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_handle": None}
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies the file's content cheaply: path, size, modification time."""
+        stat = self.path.stat()
+        size = stat.st_size if self.path.is_file() else None
+        return {"path": str(self.path.resolve()), "size": size, "mtime_ns": stat.st_mtime_ns}
+
+    @contextlib.contextmanager
+    def _array(self, mode: str = "r") -> Iterator[Any]:
+        if self.offset is not None:  # .npy, or a contiguous uncompressed TIFF
+            mapped = np.memmap(
+                self.path, dtype=self.stored_dtype, mode=mode, offset=self.offset, shape=self.shape
+            )
+            try:
+                yield mapped
+            finally:
+                if mode != "r":
+                    mapped.flush()
+                del mapped  # unmap now: see the module docstring
+            return
+        if self._handle is None:
+            self._handle = _open_zarr(self.path, self.format, self.key, self.writable)
+        yield self._handle
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        with self._array() as array:
+            region = np.array(array[index])
+        if not region.dtype.isnative:
+            region = region.astype(region.dtype.newbyteorder("="))
+        return region
+
+    def __setitem__(self, index: Any, value: np.ndarray) -> None:
+        if not self.writable:
+            msg = f"{self} was opened read-only; create outputs with create_volume()."
+            raise ValueError(msg)
+        with self._array("r+") as array:
+            array[index] = value
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = self[...]
+        return array if dtype is None else array.astype(dtype)
+
+
+def _open_zarr(path: Path, fmt: str, key: str | None, writable: bool) -> Any:
+    import zarr
+
+    if fmt == "tiff":  # compressed or tiled TIFF: tifffile decodes the chunks a read touches
+        import tifffile
+
+        return zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+    return zarr.open(path, mode="r+" if writable else "r", **({"path": key} if key else {}))
+
+
+def is_volume_path(path: str | Path) -> bool:
+    """True for a file (or Zarr folder) that :func:`open_volume` reads lazily."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    return suffix in FORMATS and (path.is_file() or (suffix == ".zarr" and path.is_dir()))
+
+
+def _check_layout(path: Path, shape: tuple[int, ...]) -> None:
+    if len(shape) not in (2, 3):
+        msg = (
+            f"{path} holds an array of shape {shape}; expected a 2-D image (rows, columns) "
+            "or a 3-D stack (slices, rows, columns). Convert colour to grey first."
+        )
+        raise ValueError(msg)
+
+
+def open_volume(path: str | Path, key: str | None = None) -> Volume:
+    """Open a 2-D image or 3-D stack for lazy reading.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.npy``, ``.tif``/``.tiff`` file or a ``.zarr`` folder.
+    key : str, optional
+        The array inside a Zarr group.
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is at ``path``.
+    ValueError
+        If the suffix is not one of :data:`FORMATS` or the array is not 2-D or 3-D.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "stack.npy"
+    >>> np.save(path, np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
+    >>> volume = open_volume(path)
+    >>> volume.shape, volume[1, :2, 1:3].tolist()
+    ((2, 3, 4), [[13, 14], [17, 18]])
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        msg = (
+            f"Cannot read {path} lazily: unknown suffix {path.suffix!r}. "
+            f"Use one of {', '.join(sorted(FORMATS))}."
+        )
+        raise ValueError(msg)
+    if not path.exists():
+        msg = f"Image or stack not found: {path}"
+        raise FileNotFoundError(msg)
+    if fmt == "npy":
+        header = np.load(path, mmap_mode="r")
+        volume = Volume(path, fmt, header.shape, header.dtype, offset=int(header.offset))
+        if not header.flags.c_contiguous:
+            msg = f"{path} is stored in Fortran order; save it C-ordered (np.ascontiguousarray)."
+            raise ValueError(msg)
+        del header
+    elif fmt == "tiff":
+        import tifffile
+
+        with tifffile.TiffFile(path) as tif:
+            series = tif.series[0]
+            shape, offset = series.shape, series.dataoffset
+            dtype = series.dtype.newbyteorder(tif.byteorder)
+        volume = Volume(path, fmt, shape, dtype, offset=offset)
+    else:
+        array = _open_zarr(path, fmt, key, writable=False)
+        if not hasattr(array, "shape"):
+            msg = f"{path} is a Zarr group; name the array inside it with key=... ."
+            raise ValueError(msg)
+        volume = Volume(path, fmt, array.shape, array.dtype, key=key)
+    _check_layout(path, volume.shape)
+    return volume
+
+
+def create_volume(
+    path: str | Path,
+    shape: tuple[int, ...],
+    dtype: Any = bool,
+    chunks: tuple[int, ...] | None = None,
+) -> Volume:
+    """Create a ``.npy`` or ``.zarr`` output of ``shape`` filled with zeros, open for writing.
+
+    ``chunks`` (Zarr only) should match the tiles that write into it, so that
+    no two tiles share a chunk.
+    """
+    path = Path(path)
+    shape = tuple(int(n) for n in shape)
+    _check_layout(path, shape)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt == "npy":
+        created = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+        offset = int(created.offset)
+        del created
+        return Volume(path, fmt, shape, np.dtype(dtype), offset=offset, writable=True)
+    if fmt == "zarr":
+        import zarr
+
+        zarr.open_array(path, mode="w", shape=shape, chunks=chunks or shape, dtype=dtype)
+        return Volume(path, fmt, shape, np.dtype(dtype), writable=True)
+    msg = f"Outputs are written as .npy or .zarr; got {path}."
+    raise ValueError(msg)
+
+
+def reopen_for_writing(volume: Volume) -> Volume:
+    """The same file as ``volume``, writable (to resume filling an output)."""
+    return Volume(
+        volume.path, volume.format, volume.shape, volume.stored_dtype,
+        key=volume.key, offset=volume.offset, writable=True,
+    )  # fmt: skip
+
+
+def as_source(data: Any, name: str) -> Any:
+    """``data`` as something tiles can be read from: a path is opened as a :class:`Volume`."""
+    if data is None or isinstance(data, Volume):
+        return data
+    if isinstance(data, (str, Path)):
+        return open_volume(data)
+    if hasattr(data, "shape") and hasattr(data, "dtype") and hasattr(data, "__getitem__"):
+        return data  # ndarray, memmap, Zarr array, BinaryVolume
+    array = np.asarray(data)
+    if array.dtype == object:
+        msg = f"{name} must be an array, a Volume or a path; got {type(data).__name__}."
+        raise TypeError(msg)
+    return array
+
+
+def content_identity(source: Any) -> Any:
+    """What the manifest records of an input, so a resumed run cannot mix inputs."""
+    if source is None:
+        return None
+    if hasattr(source, "identity"):
+        return source.identity()
+    if hasattr(source, "volume"):  # BinaryVolume
+        return {**source.volume.identity(), "truth_value": source.truth_value}
+    if isinstance(source, np.ndarray):
+        digest = hashlib.sha256()
+        flat = np.ascontiguousarray(source).reshape(-1).view(np.uint8)
+        for start in range(0, flat.size, 1 << 26):
+            digest.update(flat[start : start + (1 << 26)])
+        return {"sha256": digest.hexdigest(), "shape": source.shape, "dtype": str(source.dtype)}
+    return {"type": type(source).__name__, "shape": source.shape, "dtype": str(source.dtype)}
+
+
+def open_output(out: Any, shape: tuple[int, ...], dtype: Any, chunks: Any, resuming: bool) -> Any:
+    """An output to write tiles into: a path is created, or reopened when ``resuming``."""
+    if out is None or not isinstance(out, (str, Path)):
+        return out
+    path = Path(out)
+    if resuming and path.exists():
+        volume = open_volume(path)
+        if volume.shape == tuple(shape) and volume.dtype == np.dtype(dtype):
+            return reopen_for_writing(volume)
+    return create_volume(path, shape, dtype, chunks)
+
+
+class BinaryVolume:
+    """A ground-truth volume read to a boolean mask by ``truth_value``.
+
+    ``truth_value`` is the foreground value, or ``"nonzero"``. A region with
+    more than two values, or two without ``truth_value``, is an error naming
+    them, as :func:`bench.data.read_truth` does for whole files.
+    """
+
+    def __init__(self, volume: Volume, truth_value: int | str = 255) -> None:
+        self.volume = volume
+        self.truth_value = truth_value
+        self.shape = volume.shape
+        self.dtype = np.dtype(bool)
+        self.ndim = volume.ndim
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        values = self.volume[index]
+        if values.dtype == bool:
+            return values
+        if self.truth_value == "nonzero":
+            return values != 0
+        if values.dtype == np.uint8:
+            found = np.flatnonzero(np.bincount(values.ravel(), minlength=256))
+        else:
+            found = np.unique(values)
+        if found.size > 2 or (found.size == 2 and self.truth_value not in found):
+            shown = ", ".join(str(v) for v in found[:12])
+            msg = (
+                f"Ground truth {self.volume.path} is not binary under the rule foreground == "
+                f"{self.truth_value}: found values {shown}. Set the dataset's truth_value."
+            )
+            raise ValueError(msg)
+        return values == self.truth_value
+
+
+@dataclass
+class VolumeDataset:
+    """One image or stack file and its ground truth, read lazily (one sample).
+
+    ``python -m bench dataset=volume dataset.images=slide.npy
+    dataset.masks=truth.npy runner=tiled`` — see ``conf/dataset/volume.yaml``.
+    """
+
+    name: str
+    image: Path
+    truth: Path
+    truth_value: int | str = 255
+    polarity: str = "bright"
+
+    def pairs(self) -> list[tuple[str, Path, Path]]:
+        """The (id, image, truth) triple; raises if a file is missing or unreadable."""
+        image, truth = open_volume(self.image), open_volume(self.truth)
+        if image.shape != truth.shape:
+            msg = (
+                f"Dataset {self.name!r}: truth {self.truth} has shape {truth.shape} but "
+                f"image {self.image} has shape {image.shape}; they must match."
+            )
+            raise ValueError(msg)
+        return [(self.image.stem, self.image, self.truth)]
+
+    def __len__(self) -> int:
+        return 1
+
+    def __iter__(self) -> Iterator[Sample]:
+        for key, image_path, truth_path in self.pairs():
+            truth = BinaryVolume(open_volume(truth_path), self.truth_value)
+            meta = {"image_path": str(image_path), "mask_path": str(truth_path)}
+            yield Sample(key, open_volume(image_path), truth, None, self.polarity, meta)  # type: ignore[arg-type]
+
+    def in_memory(self) -> Iterator[Sample]:
+        """The sample read whole (a 2-D image only), for the whole-image runner."""
+        for sample in self:
+            if sample.image.ndim != 2:
+                msg = (
+                    f"Dataset {self.name!r} is a 3-D stack {sample.image.shape}: run it with "
+                    "runner=tiled or runner=dask (the whole-image runner takes 2-D images)."
+                )
+                raise ValueError(msg)
+            image, truth = sample.image[...], sample.truth[...]
+            yield Sample(sample.id, image, truth, None, sample.polarity, sample.meta)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> VolumeDataset:
+        """From a ``dataset`` config whose ``images``/``masks`` name files, not folders.
+
+        Keys are those of :class:`VolumeConfig`; those of a folder dataset
+        (the command line's schema fills them in) are ignored.
+        """
+        for role in ("name", "images", "masks"):
+            if config.get(role) in (None, "???"):
+                msg = f"A volume dataset needs dataset.{role}; got {config.get(role)!r}."
+                raise ValueError(msg)
+        root = Path(config["root"]).expanduser() if config.get("root") else Path()
+        return cls(
+            name=config["name"],
+            image=root / config["images"],
+            truth=root / config["masks"],
+            truth_value=config.get("truth_value", 255),
+            polarity=config.get("polarity", "bright"),
+        )
+
+
+@dataclass
+class VolumeConfig:
+    """The settings of a ``volume`` dataset (``conf/dataset/volume.yaml``)."""
+
+    name: str = "???"
+    kind: str = "volume"
+    root: str | None = None  # folder of both files; None: the current directory
+    images: str = "???"  # the image or stack file
+    masks: str = "???"  # its ground truth, same shape
+    truth_value: Any = 255  # foreground value of the truth, or "nonzero"
+    polarity: str = "bright"  # "dark": objects darker than the background
+
+
+# The worked example of a dataset kind (bench.data.kinds): its settings and its builder.
+register_kind("volume", VolumeConfig, VolumeDataset.from_config)

@@ -1,0 +1,176 @@
+"""Window statistics: exact against per-window loops, and against ImageJ's RankFilters."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from window_reference import in_window, per_pixel, window_values
+
+from algorithms import windows
+
+IMAGEJ = Path(__file__).resolve().parents[1] / "fixtures" / "imagej_rank" / "imagej_rank.npz"
+
+
+images = arrays(
+    st.sampled_from([np.uint8, np.uint16, np.int16, np.int32, np.float64]),
+    st.tuples(st.integers(1, 11), st.integers(1, 11)),
+    elements=st.integers(0, 255),
+)
+radii = st.integers(1, 4)
+shapes = st.sampled_from(windows.SHAPES)
+
+
+@pytest.mark.parametrize("radius", [1, 2, 3, 5, 15])
+def test_disk_is_imagej_kernel(radius: int) -> None:
+    mask = windows.footprint(radius, "disk")
+    expected = [
+        [in_window(dy, dx, radius, "disk") for dx in range(-radius, radius + 1)]
+        for dy in range(-radius, radius + 1)
+    ]
+    np.testing.assert_array_equal(mask, expected)
+    assert mask.sum() % 2 == 1  # an odd count: the median is one of the values
+    assert windows.footprint(radius, "square").all()
+
+
+def test_disk_sizes_match_imagej() -> None:
+    assert [int(windows.footprint(r, "disk").sum()) for r in (1, 2, 3, 15)] == [9, 21, 37, 717]
+
+
+@settings(max_examples=80, deadline=None)
+@given(image=images, radius=radii, shape=shapes)
+def test_moments_are_exact_window_sums(image: np.ndarray, radius: int, shape: str) -> None:
+    moments = windows.window_moments(image, radius, shape)
+    assert moments.count == len(window_values(image, 0, 0, radius, shape))
+    np.testing.assert_array_equal(moments.total, per_pixel(image, radius, shape, sum))
+    squares = per_pixel(image, radius, shape, lambda v: sum(x * x for x in v))
+    np.testing.assert_array_equal(moments.total_sq, squares)
+    n = moments.count
+    numerator = n * squares - per_pixel(image, radius, shape, sum) ** 2
+    np.testing.assert_array_equal(moments.variance_numerator(), numerator)
+
+
+@settings(max_examples=80, deadline=None)
+@given(image=images, radius=radii, shape=shapes)
+def test_order_statistics_equal_per_window_loops(image: np.ndarray, radius: int, shape: str):
+    np.testing.assert_array_equal(
+        windows.window_max(image, radius, shape), per_pixel(image, radius, shape, max)
+    )
+    np.testing.assert_array_equal(
+        windows.window_min(image, radius, shape), per_pixel(image, radius, shape, min)
+    )
+    np.testing.assert_array_equal(
+        windows.window_median(image, radius, shape),
+        per_pixel(image, radius, shape, lambda v: sorted(v)[len(v) // 2]),
+    )
+
+
+def test_large_windows_use_the_same_definitions(rng: np.random.Generator) -> None:
+    """Radius 15 exercises the FFT disk sums and OpenCV's large-kernel paths."""
+    image = rng.integers(0, 256, (14, 11), dtype=np.uint8)
+    for shape in windows.SHAPES:
+        moments = windows.window_moments(image, 15, shape)
+        np.testing.assert_array_equal(moments.total, per_pixel(image, 15, shape, sum))
+        np.testing.assert_array_equal(
+            windows.window_median(image, 15, shape),
+            per_pixel(image, 15, shape, lambda v: sorted(v)[len(v) // 2]),
+        )
+    wide = image.astype(np.uint16) * 257  # 16-bit, radius 15: the exact row-prefix path
+    squares = per_pixel(wide, 15, "disk", lambda v: sum(x * x for x in v))
+    np.testing.assert_array_equal(windows.window_moments(wide, 15, "disk").total_sq, squares)
+
+
+def otsu_criterion(values: list[int], t: int) -> Fraction:
+    """Between-class variance (times n²) of splitting ``values`` into ≤ t and > t, exactly."""
+    n, total = len(values), sum(values)
+    below = [v for v in values if v <= t]
+    n0, s0 = len(below), sum(below)
+    if n0 in (0, n):
+        return Fraction(-1)
+    return Fraction((n * s0 - n0 * total) ** 2, n0 * (n - n0))
+
+
+def otsu_reference(values: list[int]) -> int:
+    """First threshold maximising the between-class variance; 0 without a split."""
+    best, best_t = Fraction(-1), 0
+    for t in range(max(values) + 1):
+        score = otsu_criterion(values, t)
+        if score > best:
+            best, best_t = score, t
+    return best_t
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    image=arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 9)),
+                 elements=st.sampled_from([0, 3, 4, 50, 51, 200, 255])),
+    radius=radii, shape=shapes,
+)  # fmt: skip
+def test_local_otsu_maximises_the_between_class_variance(image, radius, shape) -> None:
+    fast = windows.window_otsu(image, radius, shape)
+    for (y, x), t in np.ndenumerate(fast):
+        values = window_values(image, y, x, radius, shape)
+        expected = otsu_reference(values)
+        # Equal, or an exactly tied optimum (scikit-image's float64 kernel).
+        assert t == expected or otsu_criterion(values, int(t)) == otsu_criterion(values, expected)
+
+
+def test_local_otsu_refuses_float_images() -> None:
+    with pytest.raises(ValueError, match=r"8-bit unsigned image.*float64"):
+        windows.window_otsu(np.zeros((4, 4)), 1, "disk")
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "3", True, None])
+def test_radius_must_be_a_positive_integer(bad: object) -> None:
+    with pytest.raises(ValueError, match="radius must be an integer >= 1"):
+        windows.footprint(bad, "disk")  # type: ignore[arg-type]
+
+
+def test_window_shape_is_checked() -> None:
+    with pytest.raises(ValueError, match="window must be one of 'disk', 'square'; got 'circle'"):
+        windows.footprint(3, "circle")
+
+
+@pytest.mark.skipif(not IMAGEJ.is_file(), reason="ImageJ fixture missing")
+@pytest.mark.parametrize("name", ["kesm", "levels"])
+@pytest.mark.parametrize("radius", [1, 2, 3, 5, 8, 15])
+def test_statistics_equal_imagej_rankfilters(name: str, radius: int) -> None:
+    """ImageJ 1.53t's RankFilters (what Fiji's Auto Local Threshold calls) on the same pixels."""
+    fixture = np.load(IMAGEJ)
+    image = fixture[f"{name}/image"]
+    expected = {stat: fixture[f"{name}/{radius}/{stat}"] for stat in
+                ("MIN", "MAX", "MEDIAN", "MEAN", "VARIANCE")}  # fmt: skip
+    np.testing.assert_array_equal(windows.window_min(image, radius, "disk"), expected["MIN"])
+    np.testing.assert_array_equal(windows.window_max(image, radius, "disk"), expected["MAX"])
+    np.testing.assert_array_equal(windows.window_median(image, radius, "disk"), expected["MEDIAN"])
+    moments = windows.window_moments(image, radius, "disk")
+    # ImageJ stores float32: our float64 mean rounds to exactly its value ...
+    np.testing.assert_array_equal(moments.mean().astype(np.float32), expected["MEAN"])
+    # ... and its variance (running double sums, then float32) to float32 precision.
+    variance = moments.variance_numerator() / moments.count**2
+    np.testing.assert_allclose(variance, expected["VARIANCE"], rtol=1e-6, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", windows.SHAPES)
+def test_moments_without_squares_hold_the_sums_only(shape: str, blobs) -> None:
+    image = blobs[0]
+    full = windows.window_moments(image, 4, shape)
+    sums = windows.window_moments(image, 4, shape, squares=False)
+    np.testing.assert_array_equal(sums.total, full.total)
+    assert sums.total_sq is None
+    with pytest.raises(ValueError, match="without squares"):
+        sums.variance_numerator()
+
+
+@pytest.mark.parametrize("shape", windows.SHAPES)
+def test_signed_8_bit_moments_are_exact(shape: str, rng) -> None:
+    image = rng.integers(-128, 128, size=(9, 12)).astype(np.int8)
+    moments = windows.window_moments(image, 3, shape)
+    np.testing.assert_array_equal(moments.total, per_pixel(image, 3, shape, sum))
+    squares = per_pixel(image, 3, shape, lambda v: sum(x * x for x in v))
+    np.testing.assert_array_equal(moments.total_sq, squares)

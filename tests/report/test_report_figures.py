@@ -1,0 +1,58 @@
+"""Report figures: the Pareto front's definition, distinct labels, the numbers drawn."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import bench
+from bench.report.figures import distributions, heatmap, pareto_front, png_bytes
+from bench.report.leaderboard import leaderboard
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    arrays(float, n, elements=st.sampled_from([0.1, 0.2, 0.5, 1.0])),
+    arrays(float, n, elements=st.sampled_from([0.3, 0.6, 0.9])),
+)))  # fmt: skip
+def test_pareto_front_is_exactly_the_undominated_points(points) -> None:
+    runtime, score = points
+    front = pareto_front(runtime, score)
+    for i in range(runtime.size):
+        dominated = (
+            (runtime <= runtime[i])
+            & (score >= score[i])
+            & ((runtime < runtime[i]) | (score > score[i]))
+        ).any()
+        assert front[i] == (not dominated)
+    assert front.any()  # the fastest of the best is always on it
+
+
+def _adaptive_table() -> pd.DataFrame:
+    return bench.evaluate(
+        bench.builtin_sample(),
+        ["otsu", {"name": "adaptive", "block_size": 51}, {"name": "adaptive", "block_size": 31}],
+        [None, {"name": "median", "size": 3}],
+    )
+
+
+def test_long_configs_keep_distinct_labels_and_the_heatmap_shows_the_means() -> None:
+    table = _adaptive_table()
+    board = leaderboard(table, "mcc", resamples=20)
+    fig = distributions(table, board, "mcc")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == len(set(labels)) == table["config"].nunique() == 6
+    plt.close(fig)
+    fig = heatmap(board, "mcc")
+    cells = sorted(round(float(t.get_text()), 3) for t in fig.axes[0].texts)
+    assert cells == sorted(board["macro"].round(3).tolist())
+    assert len({t.get_text() for t in fig.axes[0].get_yticklabels()}) == 3
+    assert fig.axes[0].get_xlabel()
+    assert fig.axes[0].get_ylabel()
+    assert fig.axes[0].get_title()
+    png = png_bytes(fig)
+    assert png.startswith(b"\x89PNG")
+    assert not plt.get_fignums()  # closed after encoding

@@ -1,0 +1,168 @@
+"""Lazy images and stacks: .npy, TIFF (mapped or compressed) and Zarr read region by region."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+import algorithms
+from bench.data import dataset_from_config
+from bench.scale.tiling import segment_tiled
+from bench.scale.volumes import (
+    BinaryVolume,
+    VolumeDataset,
+    create_volume,
+    open_volume,
+)
+
+zarr = pytest.importorskip("zarr")
+
+
+def _write(path: Path, array: np.ndarray, how: str) -> Path:
+    if how == "npy":
+        np.save(path, array)
+    elif how == "tiff":
+        tifffile.imwrite(path, array, photometric="minisblack")
+    elif how == "tiff-compressed":
+        tifffile.imwrite(path, array, photometric="minisblack", compression="zlib", tile=(16, 16))
+    elif how == "tiff-bigendian":
+        tifffile.imwrite(path, array, photometric="minisblack", byteorder=">")
+    else:
+        zarr.open_array(path, mode="w", shape=array.shape, chunks=(1, 8, 8)[-array.ndim :],
+                        dtype=array.dtype)[...] = array  # fmt: skip
+    return path
+
+
+SUFFIX = {"npy": ".npy", "tiff": ".tif", "tiff-compressed": ".tiff", "tiff-bigendian": ".tif",
+          "zarr": ".zarr"}  # fmt: skip
+
+
+@pytest.mark.parametrize("how", list(SUFFIX))
+@pytest.mark.parametrize("shape", [(30, 41), (3, 30, 41)])
+def test_every_format_reads_regions_lazily(tmp_path, how, shape) -> None:
+    array = np.random.default_rng(1).integers(0, 4000, shape, dtype=np.uint16)
+    volume = open_volume(_write(tmp_path / f"v{SUFFIX[how]}", array, how))
+    assert volume.shape == shape
+    assert volume.dtype == np.uint16
+    region = (slice(5, 17), slice(30, 41)) if len(shape) == 2 else (1, slice(5, 17), slice(3, 9))
+    np.testing.assert_array_equal(volume[region], array[region])
+    assert volume[region].dtype.isnative
+    np.testing.assert_array_equal(np.asarray(volume), array)
+    again = pickle.loads(pickle.dumps(volume))  # what a Dask worker receives
+    np.testing.assert_array_equal(again[region], array[region])
+
+
+def test_uncompressed_tiff_and_npy_are_memory_mapped(tmp_path) -> None:
+    array = np.zeros((4, 5), np.uint8)
+    assert open_volume(_write(tmp_path / "a.npy", array, "npy")).offset is not None
+    assert open_volume(_write(tmp_path / "a.tif", array, "tiff")).offset is not None
+    assert open_volume(_write(tmp_path / "b.tif", array, "tiff-compressed")).offset is None
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "error", "message"),
+    [
+        ("x.png", None, ValueError, "unknown suffix '.png'"),
+        ("missing.npy", None, FileNotFoundError, "not found"),
+        ("rgb.npy", np.zeros((4, 5, 6, 3), np.uint8), ValueError, "expected a 2-D image"),
+    ],
+)
+def test_bad_files_say_what_is_wrong(tmp_path, name, array, error, message) -> None:
+    path = tmp_path / name
+    if array is not None:
+        np.save(path, array)
+    with pytest.raises(error, match=message):
+        open_volume(path)
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".zarr"])
+def test_created_outputs_take_tiles_and_read_back(tmp_path, suffix) -> None:
+    out = create_volume(tmp_path / f"mask{suffix}", (2, 6, 7), bool, chunks=(1, 3, 3))
+    out[1, 0:3, 3:6] = np.ones((3, 3), bool)
+    mask = open_volume(tmp_path / f"mask{suffix}")[...]
+    assert mask.sum() == 9
+    assert mask[1, 0:3, 3:6].all()
+    with pytest.raises(ValueError, match="read-only"):
+        open_volume(tmp_path / f"mask{suffix}")[0, 0, 0] = True
+
+
+def test_binary_volume_applies_the_truth_rule_and_refuses_other_values(tmp_path) -> None:
+    labels = np.zeros((6, 6), np.uint8)
+    labels[2:4, 2:4] = 255
+    truth = BinaryVolume(open_volume(_write(tmp_path / "t.npy", labels, "npy")), 255)
+    assert truth[...].dtype == bool
+    assert truth[...].sum() == 4
+    labels[0, 0] = 7
+    bad = BinaryVolume(open_volume(_write(tmp_path / "u.npy", labels, "npy")), 255)
+    with pytest.raises(ValueError, match="found values 0, 7, 255"):
+        bad[...]
+
+
+def test_a_tiled_run_from_files_equals_the_in_memory_run(tmp_path, blobs) -> None:
+    image, truth = blobs
+    stack = np.stack([image, image[::-1], 255 - image])
+    truths = np.stack([truth, truth[::-1], ~truth])
+    image_path = _write(tmp_path / "stack.tif", stack, "tiff-compressed")
+    truth_path = _write(tmp_path / "truth.zarr", truths, "zarr")
+    seg, filt = algorithms.get("li"), algorithms.get_filter("median")
+    expected = segment_tiled(stack, seg, filt, truth=truths, tile_shape=(20, 30))
+    got = segment_tiled(image_path, seg, filt, truth=truth_path, tile_shape=(20, 30),
+                        out=tmp_path / "mask.npy")  # fmt: skip
+    assert got.thresholds == expected.thresholds
+    assert got.counts == expected.counts
+    written = open_volume(tmp_path / "mask.npy")[...]
+    for z in range(3):
+        np.testing.assert_array_equal(written[z], seg(filt(stack[z])))
+
+
+def test_volume_dataset_from_config_pairs_one_image_and_its_truth(tmp_path, blobs) -> None:
+    image, truth = blobs
+    np.save(tmp_path / "slide.npy", image)
+    np.save(tmp_path / "truth.npy", np.where(truth, 255, 0).astype(np.uint8))
+    config = {"name": "volume", "root": str(tmp_path), "images": "slide.npy",
+              "masks": "truth.npy", "truth_value": 255, "polarity": "bright"}  # fmt: skip
+    dataset = dataset_from_config(config)
+    assert isinstance(dataset, VolumeDataset)
+    (sample,) = list(dataset)
+    assert sample.image.shape == image.shape
+    np.testing.assert_array_equal(sample.truth[...], truth)
+    (whole,) = list(dataset.in_memory())
+    np.testing.assert_array_equal(whole.image, image)
+    np.save(tmp_path / "short.npy", image[:5])
+    with pytest.raises(ValueError, match="must match"):
+        VolumeDataset.from_config({**config, "masks": "short.npy"}).pairs()
+
+
+def test_a_folder_dataset_config_is_left_to_the_folder_reader() -> None:
+    from bench.data import FolderDataset
+
+    config = {"name": "kesm", "root": None, "images": "images", "masks": "masks",
+              "image_pattern": "grayscale.png", "mask_pattern": "groundtruth.png"}  # fmt: skip
+    assert isinstance(dataset_from_config(config), FolderDataset)
+
+
+@pytest.mark.parametrize("kind", ["folder", "volume"])
+def test_every_dataset_kind_is_registered_with_its_settings(kind) -> None:
+    from bench.data import KINDS
+
+    assert {f.name for f in dataclasses.fields(KINDS[kind].config)} >= {
+        "name", "kind", "root", "images", "masks", "truth_value", "polarity",
+    }  # fmt: skip
+
+
+def test_the_kind_decides_over_the_file_suffix(tmp_path, blobs) -> None:
+    image, truth = blobs
+    np.save(tmp_path / "slide.npy", image)
+    np.save(tmp_path / "truth.npy", truth)
+    config = {"name": "v", "kind": "volume", "root": str(tmp_path), "images": "slide.npy",
+              "masks": "truth.npy"}  # fmt: skip
+    assert isinstance(dataset_from_config(config), VolumeDataset)
+    with pytest.raises(ValueError, match=r"Unknown dataset kind 'volum'\. Did you mean 'volume'"):
+        dataset_from_config({**config, "kind": "volum"})
+    with pytest.raises(ValueError, match=r"Unknown dataset setting 'imagse'.*'images'"):
+        dataset_from_config({"name": "f", "kind": "folder", "imagse": "x"})
