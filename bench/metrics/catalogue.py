@@ -2,7 +2,7 @@
 
 Each record's edge-case values are those of its function on
 :func:`bench.metrics.registry.edge_case_inputs` (a 16×16 image, the object
-a 6×6 square); ``tests/test_metric_registry.py`` checks every one.
+a 6×6 square); ``tests/metrics/test_metric_registry.py`` checks every one.
 """
 
 from __future__ import annotations

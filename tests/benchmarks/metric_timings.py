@@ -8,7 +8,7 @@ implementation the tests check it against, and their ratio. References:
 doxapy (FM, PSNR, NRM, DRD in one call), MONAI (HD95, ASSD, NSD),
 scikit-image (Betti numbers through ``label`` + ``euler_number``; V_rand and
 V_info through ``adapted_rand_error`` / ``variation_of_information``), and the
-literal loop-based definitions of ``tests/metric_reference.py`` (pFM, clDice,
+literal loop-based definitions of ``tests/metrics/metric_reference.py`` (pFM, clDice,
 DSB AP, PQ), timed once. A reference that is not installed is reported as
 such. The pair: smooth random blobs (a few thousand objects) and the same
 blobs with their boundaries moved and 1 % of the pixels flipped.
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/metric_reference.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))  # metric_reference.py
 
 
 def _median_time(function, repeat: int) -> float:

@@ -4,7 +4,7 @@ Slow on purpose: each follows the published definition line by line, with
 Python loops and exact (integer or :class:`fractions.Fraction`) arithmetic
 where the definition allows, so that the vectorised metrics in
 :mod:`bench.metrics` can be checked against something that shares none of
-their shortcuts. Used by ``tests/test_metric_references.py``.
+their shortcuts. Used by ``tests/metrics/test_metric_references.py``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import bench.metrics as bm
 from bench.metrics import EDGE_CASES, REGISTRY, ConfusionCounts, Edge, Metric
 from bench.metrics.registry import edge_case_inputs
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 BEGIN, END = "<!-- edge-case table: begin -->", "<!-- edge-case table: end -->"
 
 

@@ -4,7 +4,7 @@ References, imported where they install (skipped when absent): doxapy
 (FM, PSNR, NRM, and DRD with its known deviation), MONAI (HD95, ASSD, NSD),
 scikit-image (Betti numbers through the Euler number; V_rand / V_info where
 the definitions match), and the literal implementations of
-``tests/metric_reference.py`` (DRD, pFM, clDice, DSB AP, PQ, ISBI scores).
+``tests/metrics/metric_reference.py`` (DRD, pFM, clDice, DSB AP, PQ, ISBI scores).
 Masks come from an Otsu threshold of each image: the point is the metric,
 not the segmentation.
 
