@@ -18,6 +18,8 @@ from omegaconf import DictConfig, OmegaConf
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.data.kinds import dataset_from_config
+from bench.metrics import METRICS, REGISTRY
+from bench.metrics import get as get_metric
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.stages import Result
@@ -35,9 +37,22 @@ USER_ERRORS = (
 )  # fmt: skip
 
 
+def _metric_format(name: str):
+    """Scores in [0, 1] with 7 decimals; unbounded ones (PSNR, DRD, distances) with 4."""
+    return "{:.7f}".format if get_metric(name).high == 1 else "{:.4f}".format
+
+
 def format_table(table: pd.DataFrame) -> str:
-    """The printed summary: one line per image × config, 7 decimals for scores."""
+    """The printed summary: one line per image × config, 7 decimals for scores.
+
+    Besides :data:`SUMMARY_COLUMNS`, every chosen metric in the table (a
+    column named after a :mod:`bench.metrics` record) is printed, before the
+    timing.
+    """
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
+    chosen = [c for c in table.columns if c in REGISTRY and c not in METRICS]
+    at = columns.index("t_segment_s") if "t_segment_s" in columns else len(columns)
+    columns[at:at] = chosen
     if "n_train" in table.columns and (table["n_train"] > 0).any():
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
         columns += ["n_train", "t_train_s", "train_cached"]
@@ -47,6 +62,7 @@ def format_table(table: pd.DataFrame) -> str:
         index=False,
         formatters={
             **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
+            **{m: _metric_format(m) for m in chosen},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
@@ -66,7 +82,9 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     """
     output_dir = Path(output_dir)
     plan = validate(cfg)
-    dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
+    data_config = OmegaConf.to_container(cfg.dataset, resolve=True)
+    data_config.pop("metrics", None)  # the metric set is the plan's (validate)
+    dataset = dataset_from_config(data_config)
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"

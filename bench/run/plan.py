@@ -39,6 +39,8 @@ import numpy as np
 import algorithms
 from algorithms import FILTERS, SEGMENTERS, Filter, GlobalThreshold, LearnedSegmenter, Segmenter
 from bench.data import Sample, Split, resolve_polarity
+from bench.metrics import METRICS
+from bench.metrics import select as select_metrics
 
 __all__ = [
     "SCORE_SPLITS",
@@ -233,6 +235,9 @@ class Plan:
     split: Split | None = None  # None: each sample's own side, else Split()'s
     score_split: str = "auto"
     allow_train_eval: bool = False
+    # Metrics chosen for this run (bench.metrics names, in order); the eight count-based
+    # scores of bench.metrics.METRICS are in every row whatever this says.
+    metrics: tuple[str, ...] = ()
     configs: list[Config] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -254,6 +259,11 @@ class Plan:
             Group(filt, f, [c for c in self.configs if c.f == f])
             for f, filt in enumerate(self.filters)
         ]
+
+    @property
+    def extra_metrics(self) -> tuple[str, ...]:
+        """The chosen metrics beyond the eight of every row: extra columns of the table."""
+        return tuple(m for m in self.metrics if m not in METRICS)
 
     @property
     def learned(self) -> list[Segmenter]:
@@ -344,16 +354,21 @@ def make_plan(
     split: Split | Mapping[str, Any] | None = None,
     score_split: str = "auto",
     allow_train_eval: bool = False,
+    metrics: str | Iterable[str] = (),
 ) -> Plan:
     """Resolve and check the configurations of a run over ``data`` (nothing is read yet).
 
     ``data`` may be None: the plan is then bound to a dataset later
     (:meth:`Plan.on`), as the command line does after checking its config.
+    ``metrics`` are names or groups of :mod:`bench.metrics` (``"dibco"``,
+    ``["f1", "pfm", "drd"]``): each becomes a column of the table besides
+    the eight count-based scores.
     """
     segmenters, filter_list = build_configs(methods, filters)
     _check_scoring(segmenters, score_split, allow_train_eval)
     plan = Plan(segmenters, filter_list, split=_as_split(split), score_split=score_split,
-                allow_train_eval=allow_train_eval)  # fmt: skip
+                allow_train_eval=allow_train_eval,
+                metrics=tuple(select_metrics(metrics)))  # fmt: skip
     return plan if data is None else plan.on(data, dataset)
 
 

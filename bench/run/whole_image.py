@@ -37,7 +37,15 @@ from bench.run.plan import (
     build_configs,
     make_plan,
 )
-from bench.run.stages import COLUMNS, Result, prepare, result_row, timed, warm_up
+from bench.run.stages import (
+    COLUMNS,
+    Result,
+    extra_scores,
+    prepare,
+    result_row,
+    timed,
+    warm_up,
+)
 
 __all__ = [
     "COLUMNS",
@@ -121,11 +129,16 @@ class WholeImage:
                 counts, t_metrics = timed(
                     1, confusion_counts, sample.truth, result.mask, sample.fov
                 )
+                extra, t_extra = timed(
+                    1, extra_scores, plan.extra_metrics, counts, sample.truth, result.mask,
+                    sample.fov,
+                )  # fmt: skip
                 row = result_row(
                     plan.dataset, plan.dataset_hash, sample, config, result.threshold,
                     result.found, counts, filtered.shape,
-                    {"t_preprocess_s": t_pre, "t_segment_s": t_seg, "t_metrics_s": t_metrics},
-                    repeat, side=row_side, fitted=fitted,
+                    {"t_preprocess_s": t_pre, "t_segment_s": t_seg,
+                     "t_metrics_s": t_metrics + t_extra},
+                    repeat, side=row_side, fitted=fitted, extra=extra,
                 )  # fmt: skip
                 rows.append(row)
                 if on_result is not None:
@@ -151,6 +164,7 @@ def evaluate(
     score_split: str = "auto",
     allow_train_eval: bool = False,
     cache_dir: str | Path | None = None,
+    metrics: str | Iterable[str] = (),
 ) -> pd.DataFrame:
     """Score every method × filter on every sample; one row per combination.
 
@@ -193,6 +207,10 @@ def evaluate(
     cache_dir : path, optional
         Where fitted learned models are cached (e.g. ``"results/cache"``);
         None fits them anew.
+    metrics : str or iterable of str
+        Metrics or metric groups of :mod:`bench.metrics` computed besides the
+        eight count-based scores (``"dibco"``, ``["pfm", "drd"]``), one
+        column each; ignored when ``methods`` is a Plan (the plan's own).
 
     Returns
     -------
@@ -210,7 +228,7 @@ def evaluate(
     executor = WholeImage(repeat)
     plan = methods if isinstance(methods, Plan) else make_plan(
         data, methods, filters, dataset=dataset, split=split, score_split=score_split,
-        allow_train_eval=allow_train_eval,
+        allow_train_eval=allow_train_eval, metrics=metrics,
     )  # fmt: skip
     samples = as_samples(data, truth, fov, polarity)
     return run_plan(plan, samples, executor, on_result=on_result, cache_dir=cache_dir)
