@@ -48,14 +48,9 @@ class ConfigError(ValueError):
     """A composed configuration that does not fit its schema."""
 
 
-@dataclass
-class DatasetConfig(FolderConfig):
-    """The schema of the ``dataset`` group: a folder dataset's settings (a superset of a
-    volume's) and the metric set its field's boards show."""
-
-    # Names or groups of bench.metrics (e.g. [f1, pfm, psnr, drd]): computed and printed
-    # besides the eight count-based scores; the top-level ``metrics=`` overrides them.
-    metrics: list[str] = field(default_factory=list)
+DatasetConfig = FolderConfig
+"""The schema of the ``dataset`` group (a folder dataset's settings, a superset of a volume's,
+and the metric set its field's boards show)."""
 
 
 @dataclass
@@ -228,6 +223,4 @@ def dataset_config(name: str) -> dict[str, Any]:
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"dataset={name}"])
-    config = OmegaConf.to_container(cfg.dataset, resolve=True)
-    config.pop("metrics", None)  # the board's metric set: the run's business, not the data's
-    return config  # type: ignore[return-value]
+    return OmegaConf.to_container(cfg.dataset, resolve=True)  # type: ignore[return-value]

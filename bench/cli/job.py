@@ -82,9 +82,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     """
     output_dir = Path(output_dir)
     plan = validate(cfg)
-    data_config = OmegaConf.to_container(cfg.dataset, resolve=True)
-    data_config.pop("metrics", None)  # the metric set is the plan's (validate)
-    dataset = dataset_from_config(data_config)
+    dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"

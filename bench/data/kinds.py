@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,9 @@ class FolderConfig:
     limit: int | None = None  # at most N samples (after the split)
     second_observer: str | None = None  # folder of a second annotation
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
+    # The metrics this dataset's boards show (names or groups of bench.metrics); the run's
+    # business (bench.cli.config.run_metrics), not the loader's.
+    metrics: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

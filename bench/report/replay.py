@@ -97,7 +97,6 @@ def _dataset_config(folder: Path) -> dict[str, Any] | None:
     node = OmegaConf.to_container(OmegaConf.load(config_path)).get("dataset")
     if not isinstance(node, dict) or "name" not in node:
         return None
-    node.pop("metrics", None)  # the run's metric set (bench.cli.config), not a data setting
     root = node.get("root")
     if root not in (None, "") and not Path(root).expanduser().is_absolute():
         # A relative root was taken from the directory the run started in,
