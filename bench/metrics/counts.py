@@ -75,6 +75,27 @@ class ConfusionCounts:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn}
 
 
+def check_masks(
+    truth: np.ndarray, prediction: np.ndarray, need: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both as arrays, after checking they are boolean (``need`` says why) and of one shape."""
+    truth = np.asarray(truth)
+    prediction = np.asarray(prediction)
+    if truth.shape != prediction.shape:
+        msg = (
+            f"Ground truth has shape {truth.shape} but the prediction has shape "
+            f"{prediction.shape}; they must match."
+        )
+        raise ValueError(msg)
+    if truth.dtype != bool or prediction.dtype != bool:
+        msg = (
+            f"{need}; got {truth.dtype} truth and {prediction.dtype} prediction. "
+            "Compare with a value first."
+        )
+        raise ValueError(msg)
+    return truth, prediction
+
+
 def confusion_counts(
     truth: np.ndarray, prediction: np.ndarray, fov: np.ndarray | None = None
 ) -> ConfusionCounts:
@@ -90,20 +111,7 @@ def confusion_counts(
     >>> confusion_counts(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
     ConfusionCounts(tp=1, fp=1, fn=1, tn=1)
     """
-    truth = np.asarray(truth)
-    prediction = np.asarray(prediction)
-    if truth.shape != prediction.shape:
-        msg = (
-            f"Ground truth has shape {truth.shape} but the prediction has shape "
-            f"{prediction.shape}; they must match."
-        )
-        raise ValueError(msg)
-    if truth.dtype != bool or prediction.dtype != bool:
-        msg = (
-            "confusion_counts needs boolean arrays; got "
-            f"{truth.dtype} truth and {prediction.dtype} prediction. Compare with a value first."
-        )
-        raise ValueError(msg)
+    truth, prediction = check_masks(truth, prediction, "confusion_counts needs boolean arrays")
     if fov is not None:
         fov = np.asarray(fov, dtype=bool)
         if fov.shape != truth.shape:

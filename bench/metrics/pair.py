@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 from scipy import ndimage
 
-from .counts import ConfusionCounts, confusion_counts
+from .counts import ConfusionCounts, check_masks, confusion_counts
 
 __all__ = ["MaskPair", "boundary", "skeleton"]
 
@@ -52,20 +52,9 @@ def boundary(mask: np.ndarray) -> np.ndarray:
 
 
 def _check_masks(truth: np.ndarray, prediction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    truth = np.asarray(truth)
-    prediction = np.asarray(prediction)
-    if truth.shape != prediction.shape:
-        msg = (
-            f"Ground truth has shape {truth.shape} but the prediction has shape "
-            f"{prediction.shape}; they must match."
-        )
-        raise ValueError(msg)
-    if truth.dtype != bool or prediction.dtype != bool:
-        msg = (
-            "Image-level metrics need boolean masks (object = True); got "
-            f"{truth.dtype} truth and {prediction.dtype} prediction. Compare with a value first."
-        )
-        raise ValueError(msg)
+    truth, prediction = check_masks(
+        truth, prediction, "Image-level metrics need boolean masks (object = True)"
+    )
     if truth.ndim != 2:
         msg = (
             f"Image-level metrics are defined on 2-D masks; got {truth.ndim} dimensions "
