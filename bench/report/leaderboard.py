@@ -20,6 +20,9 @@ column                    meaning
 ``median_runtime_s``      median over images of filter + segmenter seconds
 ``throughput_mpx_s``      all pixels / all filter + segmenter seconds, in Mpx/s
 ``p_first``               fraction of bootstrap draws in which it ranks first
+``<metric>_macro``        mean over images of each other metric the table
+                          holds beyond the eight count-based scores (a
+                          dataset's metric set, e.g. ``pfm_macro``), unranked
 ========================  ===================================================
 
 Reference rows (``reference`` column True, e.g. a second human observer)
@@ -34,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from bench._util import natural_key
-from bench.metrics import ConfusionCounts
+from bench.metrics import METRICS, REGISTRY, ConfusionCounts
 from bench.metrics import get as get_metric
 from bench.report.stats import (
     bootstrap_means,
@@ -122,6 +125,11 @@ def _micro(rows: pd.DataFrame, metric: str) -> float:
         return float("nan")
     total = ConfusionCounts(*(int(rows[c].sum()) for c in ("tp", "fp", "fn", "tn")))
     return record.from_counts(total) if total.n else float("nan")
+
+
+def _other_metrics(table: pd.DataFrame, metric: str) -> list[str]:
+    """Columns of ``table`` that are chosen metrics beyond the eight, other than ``metric``."""
+    return [c for c in table.columns if c in REGISTRY and c not in METRICS and c != metric]
 
 
 def _sign(metric: str) -> float:
@@ -225,6 +233,10 @@ def leaderboard(
             row.update({name: float(values[index]) for name, values in stability.items()})
         rows.append(row)
     board = pd.DataFrame(rows)
+    # The board's other metrics (a dataset's metric set): their macro means, unranked.
+    for name in _other_metrics(table, metric):
+        means = table.groupby("config", sort=False)[name].mean()
+        board[f"{name}_macro"] = board["config"].map(means).astype(float)
     better_first = sign < 0  # ascending for lower-is-better metrics
     board = board.sort_values(
         ["macro", "micro", "config"],

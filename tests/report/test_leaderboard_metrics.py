@@ -48,3 +48,16 @@ def test_an_image_level_metric_must_be_in_the_table() -> None:
     with pytest.raises(ValueError, match="Unknown metric 'drdd'"):
         leaderboard(table, "drdd", resamples=0)
     assert leaderboard(table, "psnr", resamples=0).loc[0, "macro"] > 0  # from the counts
+
+
+def test_the_boards_other_metrics_are_shown_beside_the_ranked_one() -> None:
+    from bench.report.render import leaderboard_rows
+
+    table = _table("drd", {"good": [1.0, 2.0], "bad": [4.0, 5.0]})
+    table["pfm"] = [0.9, 0.8, 0.5, 0.6]
+    board = leaderboard(table, "mcc", resamples=50)
+    assert board.set_index("config").loc["good | none", "pfm_macro"] == pytest.approx(0.85)
+    assert board.set_index("config").loc["bad | none", "drd_macro"] == pytest.approx(4.5)
+    header, rows = leaderboard_rows(board)
+    assert header[header.index("mcc micro") + 1 :][:2] == ["DRD macro", "pFM macro"]
+    assert "0.8500" in rows[[r[1] for r in rows].index("good")]
