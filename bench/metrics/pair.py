@@ -79,6 +79,11 @@ class MaskPair:
     connectivity : {1, 2}
         Connectivity of the instances taken as connected components: 1 for
         4-connected, 2 for 8-connected (scikit-image's convention; default 2).
+    shared : dict, optional
+        A cache of what depends on the truth alone (its skeleton, boundary,
+        distance map, components, Betti numbers, segments), to hand to every
+        pair with the same ``truth``: a runner scoring many predictions of one
+        image computes them once. Never share it between different truths.
 
     Examples
     --------
@@ -97,6 +102,7 @@ class MaskPair:
         truth_labels: np.ndarray | None = None,
         prediction_labels: np.ndarray | None = None,
         connectivity: int = 2,
+        shared: dict | None = None,
     ) -> None:
         self.truth, self.prediction = _check_masks(truth, prediction)
         spacing = tuple(float(s) for s in spacing)
@@ -116,6 +122,13 @@ class MaskPair:
                 msg = f"{name} has shape {np.shape(labels)}, the masks {self.truth.shape}."
                 raise ValueError(msg)
         self._labels_given = {"truth": truth_labels, "prediction": prediction_labels}
+        self._shared = {} if shared is None else shared
+
+    def of_truth(self, key: tuple, compute) -> object:
+        """``compute()``, once per truth: kept in the ``shared`` cache under ``key``."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     @property
     def empty(self) -> bool:
@@ -126,17 +139,17 @@ class MaskPair:
     def counts(self) -> ConfusionCounts:
         return confusion_counts(self.truth, self.prediction)
 
-    @cached_property
+    @property
     def truth_skeleton(self) -> np.ndarray:
-        return skeleton(self.truth)
+        return self.of_truth(("skeleton",), lambda: skeleton(self.truth))
 
     @cached_property
     def prediction_skeleton(self) -> np.ndarray:
         return skeleton(self.prediction)
 
-    @cached_property
+    @property
     def truth_boundary(self) -> np.ndarray:
-        return boundary(self.truth)
+        return self.of_truth(("boundary",), lambda: boundary(self.truth))
 
     @cached_property
     def prediction_boundary(self) -> np.ndarray:
@@ -146,9 +159,11 @@ class MaskPair:
         # Euclidean distance of every pixel to the nearest ``target`` pixel.
         return ndimage.distance_transform_edt(~target, sampling=self.spacing)
 
-    @cached_property
+    @property
     def distance_to_truth_boundary(self) -> np.ndarray:
-        return self._distance_to(self.truth_boundary)
+        return self.of_truth(
+            ("distance", self.spacing), lambda: self._distance_to(self.truth_boundary)
+        )
 
     @cached_property
     def boundary_distances(self) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +196,13 @@ class MaskPair:
         labels, n = ndimage.label(mask, structure=structure)
         return labels, int(n)
 
-    @cached_property
+    @property
     def truth_instances(self) -> tuple[np.ndarray, int]:
-        return self._labels("truth", self.truth)
+        if self._labels_given["truth"] is not None:
+            return self.__dict__.setdefault("_truth_labels", self._labels("truth", self.truth))
+        return self.of_truth(
+            ("instances", self.connectivity), lambda: self._labels("truth", self.truth)
+        )
 
     @cached_property
     def prediction_instances(self) -> tuple[np.ndarray, int]:

@@ -309,7 +309,7 @@ def evaluate(
     """The metrics ``names`` of one image, sharing skeletons, distances and labels.
 
     ``options`` go to :class:`MaskPair` (``spacing``, ``truth_labels``,
-    ``prediction_labels``, ``connectivity``).
+    ``prediction_labels``, ``connectivity``, ``shared``).
 
     Examples
     --------

@@ -49,7 +49,7 @@ def _table(pair: MaskPair):
     cache = pair.__dict__.get("_segments_table")
     if cache is not None:
         return cache
-    t_labels, n_t = segments(pair.truth)
+    t_labels, n_t = pair.of_truth(("segments",), lambda: segments(pair.truth))
     p_labels, n_p = segments(pair.prediction)
     inside = t_labels > 0
     n = int(np.count_nonzero(inside))

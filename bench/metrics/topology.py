@@ -96,10 +96,11 @@ def _betti_error(pair: MaskPair, k: int) -> float:
 
 
 def _betti(pair: MaskPair, which: str) -> tuple[int, int]:
-    cache = pair.__dict__.setdefault("_betti", {})
-    if which not in cache:
-        cache[which] = betti_numbers(pair.truth if which == "truth" else pair.prediction)
-    return cache[which]
+    if which == "truth":
+        return pair.of_truth(("betti",), lambda: betti_numbers(pair.truth))
+    if "_betti" not in pair.__dict__:
+        pair.__dict__["_betti"] = betti_numbers(pair.prediction)
+    return pair.__dict__["_betti"]
 
 
 def betti0_error(pair: MaskPair) -> float:

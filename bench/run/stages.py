@@ -131,6 +131,7 @@ def extra_scores(
     truth: np.ndarray | None = None,
     mask: np.ndarray | None = None,
     fov: np.ndarray | None = None,
+    shared: dict | None = None,
 ) -> dict[str, float]:
     """The chosen metrics beyond the eight of every row, for one image.
 
@@ -138,7 +139,9 @@ def extra_scores(
     summed counts); image-level ones from the boolean ``truth`` and ``mask``,
     sharing their skeletons, distances and components
     (:class:`bench.metrics.MaskPair`). With a field of view, the image-level
-    metrics see both masks cleared outside it.
+    metrics see both masks cleared outside it. ``shared``: one dict per
+    sample, so that what depends on its truth alone is computed once for
+    all its configurations.
     """
     values: dict[str, float] = {}
     pair = None
@@ -153,7 +156,7 @@ def extra_scores(
                 raise ValueError(msg)
             if fov is not None:
                 truth, mask = truth & fov, mask & fov
-            pair = MaskPair(np.asarray(truth, bool), np.asarray(mask, bool))
+            pair = MaskPair(np.asarray(truth, bool), np.asarray(mask, bool), shared=shared)
         values[name] = metric.compute(pair)
     return values
 

@@ -100,6 +100,7 @@ class WholeImage:
         """The rows of one sample: per filter, prepare once, histogram once, each segmenter."""
         rows = []
         repeat, warmed = self.repeat, self._warmed
+        truth_features: dict = {}  # the truth's skeleton, distances, …: once per sample
         for group in plan.groups():
             warm_up(group.filter, sample.image, warmed)
             filtered, t_pre = timed(1, prepare, sample.image, sample.polarity, group.filter)
@@ -131,7 +132,7 @@ class WholeImage:
                 )
                 extra, t_extra = timed(
                     1, extra_scores, plan.extra_metrics, counts, sample.truth, result.mask,
-                    sample.fov,
+                    sample.fov, truth_features,
                 )  # fmt: skip
                 row = result_row(
                     plan.dataset, plan.dataset_hash, sample, config, result.threshold,

@@ -210,3 +210,21 @@ def test_instance_labels_when_a_dataset_gives_them() -> None:
     assert ap(truth, truth, truth_labels=labels, prediction_labels=labels) == 1.0
     with pytest.raises(ValueError, match="truth_labels has shape"):
         ap(truth, truth, truth_labels=labels[:3])
+
+
+def test_a_shared_truth_cache_gives_the_same_values_and_computes_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench.metrics import pair as pair_module
+
+    rng = np.random.default_rng(5)
+    truth = rng.random((30, 30)) < 0.3
+    preds = [truth ^ (rng.random(truth.shape) < p) for p in (0.02, 0.1, 0.3)]
+    alone = [bm.evaluate(REGISTRY, truth, p) for p in preds]
+    calls = []
+    original = pair_module.skeleton
+    monkeypatch.setattr(pair_module, "skeleton", lambda m: calls.append(m) or original(m))
+    shared: dict = {}
+    together = [bm.evaluate(REGISTRY, truth, p, shared=shared) for p in preds]
+    assert together == alone
+    assert len(calls) == 1 + len(preds)  # the truth's skeleton once, each prediction's once
