@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .pair import MaskPair
+from .pair import MaskPair, joint_counts
 
 __all__ = ["DSB_THRESHOLDS", "average_precision_dsb", "f1_at_50", "panoptic_quality"]
 
@@ -36,8 +36,7 @@ def _overlaps(pair: MaskPair) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, 
     t_area = np.bincount(t_labels.ravel(), minlength=n_t + 1)
     p_area = np.bincount(p_labels.ravel(), minlength=n_p + 1)
     both = (t_labels > 0) & (p_labels > 0)
-    codes = t_labels[both].astype(np.int64) * (n_p + 1) + p_labels[both]
-    pairs, intersection = np.unique(codes, return_counts=True)
+    pairs, intersection = joint_counts(t_labels[both], p_labels[both], n_p)
     ti, pi = np.divmod(pairs, n_p + 1)
     union = t_area[ti] + p_area[pi] - intersection
     cache = (intersection.astype(np.int64), union.astype(np.int64), ti, n_t, n_p)

@@ -18,7 +18,7 @@ from scipy import ndimage
 
 from .counts import ConfusionCounts, check_masks, confusion_counts
 
-__all__ = ["MaskPair", "boundary", "skeleton"]
+__all__ = ["MaskPair", "boundary", "joint_counts", "skeleton"]
 
 # 4-connectivity (a cross) and 8-connectivity (a full 3×3 square) in 2-D.
 CROSS = ndimage.generate_binary_structure(2, 1)
@@ -49,6 +49,24 @@ def boundary(mask: np.ndarray) -> np.ndarray:
         return np.zeros_like(mask, dtype=bool)
     eroded = ndimage.binary_erosion(mask, structure=CROSS, border_value=0)
     return mask & ~eroded
+
+
+def joint_counts(a: np.ndarray, b: np.ndarray, n_b: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) label pairs that occur, as codes ``a·(n_b + 1) + b``, and their counts.
+
+    ``a`` and ``b`` are 1-D non-negative integer labels of the same pixels,
+    ``b ≤ n_b``. A bincount when the code range is small (the usual case),
+    else a sort.
+    """
+    if a.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    codes = a.astype(np.int64) * (n_b + 1) + b
+    size = (int(a.max()) + 1) * (n_b + 1)
+    if size <= 4 * codes.size + 4096:
+        counts = np.bincount(codes, minlength=size)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    return np.unique(codes, return_counts=True)
 
 
 def _check_masks(truth: np.ndarray, prediction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

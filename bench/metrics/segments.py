@@ -30,18 +30,34 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
-from scipy import ndimage
 
-from .pair import CROSS, MaskPair
+from .pair import MaskPair, joint_counts
 
 __all__ = ["segments", "v_info", "v_rand"]
 
 
 def segments(membranes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Label the 4-connected regions that the membrane mask separates (0 = membrane)."""
-    labels, n = ndimage.label(~np.asarray(membranes, dtype=bool), structure=CROSS)
-    return labels, int(n)
+    """Label the 4-connected regions that the membrane mask separates (0 = membrane).
+
+    OpenCV's connected components (the same partition as
+    ``scipy.ndimage.label`` with a cross, several times faster).
+    """
+    cells = np.ascontiguousarray(~np.asarray(membranes, dtype=bool)).view(np.uint8)
+    if cells.size == 0:
+        return np.zeros(cells.shape, np.int32), 0
+    n, labels = cv2.connectedComponents(cells, connectivity=4, ltype=cv2.CV_32S)
+    return labels, int(n) - 1
+
+
+def _truth_side(truth: np.ndarray):
+    """The truth's cells, which pixels lie in one, their labels there, and the row sums."""
+    t_labels, n_t = segments(truth)
+    inside = t_labels > 0
+    t_inside = t_labels[inside]
+    rows = np.bincount(t_inside, minlength=n_t + 1)[1:].astype(np.int64)
+    return inside, t_inside, rows
 
 
 def _table(pair: MaskPair):
@@ -49,15 +65,13 @@ def _table(pair: MaskPair):
     cache = pair.__dict__.get("_segments_table")
     if cache is not None:
         return cache
-    t_labels, n_t = pair.of_truth(("segments",), lambda: segments(pair.truth))
+    inside, t_inside, rows = pair.of_truth(("segments",), lambda: _truth_side(pair.truth))
     p_labels, n_p = segments(pair.prediction)
-    inside = t_labels > 0
-    n = int(np.count_nonzero(inside))
-    rows = np.bincount(t_labels[inside], minlength=n_t + 1)[1:].astype(np.int64)
-    both = inside & (p_labels > 0)
-    codes = t_labels[both].astype(np.int64) * (n_p + 1) + p_labels[both]
-    _, joint = np.unique(codes, return_counts=True)
-    columns = np.bincount(p_labels[both], minlength=n_p + 1)[1:].astype(np.int64)
+    p_inside = p_labels[inside]
+    in_cell = p_inside > 0
+    _, joint = joint_counts(t_inside[in_cell], p_inside[in_cell], n_p)
+    columns = np.bincount(p_inside[in_cell], minlength=n_p + 1)[1:].astype(np.int64)
+    n = int(t_inside.size)
     singletons = n - int(joint.sum())
     cache = (n, joint.astype(np.int64), rows, columns[columns > 0], singletons)
     pair.__dict__["_segments_table"] = cache
