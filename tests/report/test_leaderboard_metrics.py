@@ -61,3 +61,11 @@ def test_the_boards_other_metrics_are_shown_beside_the_ranked_one() -> None:
     header, rows = leaderboard_rows(board)
     assert header[header.index("mcc micro") + 1 :][:2] == ["DRD macro", "pFM macro"]
     assert "0.8500" in rows[[r[1] for r in rows].index("good")]
+
+
+def test_a_board_shows_only_the_metrics_its_rows_have() -> None:
+    table = _table("drd", {"a": [1.0, 2.0]})
+    table["v_rand"] = np.nan  # another dataset's column in a gathered table
+    board = leaderboard(table, "mcc", resamples=0)
+    assert "drd_macro" in board.columns
+    assert "v_rand_macro" not in board.columns
