@@ -128,8 +128,16 @@ def _micro(rows: pd.DataFrame, metric: str) -> float:
 
 
 def _other_metrics(table: pd.DataFrame, metric: str) -> list[str]:
-    """Columns of ``table`` that are chosen metrics beyond the eight, other than ``metric``."""
-    return [c for c in table.columns if c in REGISTRY and c not in METRICS and c != metric]
+    """Columns of ``table`` holding chosen metrics beyond the eight, other than ``metric``.
+
+    A table gathered from several datasets has every dataset's columns; a
+    board keeps those its own rows filled.
+    """
+    return [
+        c
+        for c in table.columns
+        if c in REGISTRY and c not in METRICS and c != metric and table[c].notna().any()
+    ]
 
 
 def _sign(metric: str) -> float:
