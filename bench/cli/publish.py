@@ -28,7 +28,7 @@ from omegaconf import OmegaConf
 import algorithms
 from bench.cli.config import dataset_config
 from bench.cli.overrides import CONF_DIR
-from bench.data import from_config
+from bench.data import from_config, method_specs
 from bench.report.build import build_report, write_report
 from bench.report.replay import load_results
 from bench.results import atomic_path, provenance, write_json, write_table
@@ -68,7 +68,10 @@ def publish(
         config = dataset_config(name)
         start = time.perf_counter()
         # Each dataset's own metric set (dataset.metrics) beside the count-based scores.
-        table = evaluate(from_config(config), names, FILTERS, metrics=config.get("metrics", []))
+        table = evaluate(
+            from_config(config), method_specs(config, names), FILTERS,
+            metrics=config.get("metrics", []),
+        )  # fmt: skip
         folder = out / "published" / name
         write_table(table, folder)
         text = OmegaConf.to_yaml({"dataset": config, "algo": names, "filter": FILTERS})

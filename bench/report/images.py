@@ -181,13 +181,14 @@ def _one_image(
 ) -> None:
     """Curve and overlays of one image under one preprocessing."""
     image = prepared_image(sample, rows.iloc[0])
+    objects = str(rows.iloc[0]["polarity"])  # the segmenters' object rule (Fiji's)
     # Global methods may estimate their threshold in another mask than the
     # scored field of view (a dataset's fov_for_threshold): use theirs.
     threshold_fov = getattr(sample, "threshold_fov", sample.fov)
     global_rows = rows[rows["threshold"].notna()]
     if len(global_rows):
         hist = histogram(image, threshold_fov)
-        curve = threshold_curve(image, sample.truth, sample.fov, hist)
+        curve = threshold_curve(image, sample.truth, sample.fov, hist, objects=objects)
         best = curve.best(metric)[1]
         for index, row in global_rows.iterrows():
             position = curve.index_of(float(row["threshold"]))
@@ -209,7 +210,7 @@ def _one_image(
             reason = "a trained method: its fitted state is not part of the results table"
             failures.setdefault(reason, []).append(row["config"])
             continue
-        mask = segmenter.segment(image, fov=threshold_fov).mask
+        mask = segmenter.segment(image, fov=threshold_fov, objects=objects).mask
         if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
             mismatched.append(f"{sample.id}: {row['config']} (overlay)")
             continue
