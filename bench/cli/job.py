@@ -19,6 +19,8 @@ from bench.cli.config import ConfigError, validate
 from bench.cli.errors import is_deliberate, os_error_line
 from bench.data.kinds import dataset_from_config
 from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
+from bench.metrics import METRICS, REGISTRY
+from bench.metrics import get as get_metric
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.folder import RunFolderBusy, RunFolderTaken, run_folder
@@ -38,9 +40,22 @@ USER_ERRORS = (
 )  # fmt: skip
 
 
+def _metric_format(name: str):
+    """Scores in [0, 1] with 7 decimals; unbounded ones (PSNR, DRD, distances) with 4."""
+    return "{:.7f}".format if get_metric(name).high == 1 else "{:.4f}".format
+
+
 def format_table(table: pd.DataFrame) -> str:
-    """The printed summary: one line per image × config, 7 decimals for scores."""
+    """The printed summary: one line per image × config, 7 decimals for scores.
+
+    Besides :data:`SUMMARY_COLUMNS`, every chosen metric in the table (a
+    column named after a :mod:`bench.metrics` record) is printed, before the
+    timing.
+    """
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
+    chosen = [c for c in table.columns if c in REGISTRY and c not in METRICS]
+    at = columns.index("t_segment_s") if "t_segment_s" in columns else len(columns)
+    columns[at:at] = chosen
     if "n_train" in table.columns and (table["n_train"] > 0).any():
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
         columns += ["n_train", "t_train_s", "train_cached"]
@@ -54,6 +69,7 @@ def format_table(table: pd.DataFrame) -> str:
         index=False,
         formatters={
             **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
+            **{m: _metric_format(m) for m in chosen},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
