@@ -41,7 +41,7 @@ try:  # the fallback when numba is missing: ~5-10x faster than np.bincount.
 except ImportError:  # pragma: no cover - OpenCV is a core dependency
     cv2 = None
 
-__all__ = ["Histogram", "histogram"]
+__all__ = ["Histogram", "foreground", "histogram"]
 
 # cv2.calcHist returns float32 counts, exact only up to 2**24 per bin: feed it
 # at most that many pixels at a time and add the parts as integers.
@@ -151,13 +151,14 @@ def _hist_uint8(image: np.ndarray, fov: np.ndarray | None) -> np.ndarray:
     """Exact int64 counts of an 8-bit image (within ``fov``).
 
     The compiled kernel of :mod:`algorithms._counting` when numba is there
-    (2-3x faster than cv2.calcHist on real images, as fast on noise), else
+    (2-3x faster than cv2.calcHist on real images, as fast on noise; large
+    images in parts, one per core), else
     cv2.calcHist in chunks small enough for its float32 counts to stay exact.
     """
     flat = np.ascontiguousarray(image).reshape(-1)
     flat_fov = None if fov is None else np.ascontiguousarray(fov).reshape(-1).view(np.uint8)
     if _counting.AVAILABLE:
-        return _counting.count_uint8(flat, flat_fov)
+        return _counting.count_uint8(flat, flat_fov, threads=_counting.cores())
     if cv2 is None:  # pragma: no cover
         values = flat if flat_fov is None else flat[flat_fov.view(bool)]
         return np.bincount(values, minlength=256).astype(np.int64)
@@ -214,3 +215,23 @@ def histogram(image: np.ndarray, fov: np.ndarray | None = None) -> Histogram:
     np.clip(index, 0, FLOAT_BINS - 1, out=index)
     counts = np.bincount(index.ravel(), minlength=FLOAT_BINS).astype(np.int64)
     return Histogram(counts, offset=lo, width=width, integer=False)
+
+
+def foreground(image: np.ndarray, value: float) -> np.ndarray:
+    """The mask ``image > value``, compared in the image's own integer type when exact.
+
+    For an integer image and a whole-number threshold (every integer
+    histogram's :meth:`Histogram.value`) the comparison with the integer is
+    the same mask, computed by NumPy's integer loop: four times faster on
+    8-bit images than promoting every pixel to float64 to compare with a
+    float.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> foreground(np.array([[10, 80, 200]], dtype=np.uint8), 79.0).tolist()
+    [[False, True, True]]
+    """
+    if np.issubdtype(image.dtype, np.integer) and float(value).is_integer():
+        return image > int(value)
+    return image > value

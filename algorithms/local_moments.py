@@ -9,8 +9,8 @@ The window sums are exact integers for integer images (integral images for
 squares, see :mod:`algorithms.windows` for disks), so ``m`` and ``s`` are
 correctly rounded float64 values and a tile cropped with ``radius`` pixels of
 context reproduces the whole-image mask. The per-pixel formula is then
-evaluated block by block to stay in cache. Niblack and Sauvola on 8-bit
-images with square windows take a one-pass kernel instead
+evaluated block by block to stay in cache. Niblack, Sauvola, NICK and
+Wolf–Jolion on 8-bit images take a one-pass kernel instead
 (:mod:`algorithms._fused`, numba), with bit-identical masks.
 
 Fiji parity (Auto Local Threshold v1.17, 8-bit images, ``window="disk"``,
@@ -56,14 +56,14 @@ class _MomentThreshold(WindowThreshold):
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
         self._check()
-        fused = self._fused(image, radius) if window == "square" else None
+        fused = self._fused(image, radius, window)
         if fused is not None:
             return fused
         moments = window_moments(image, radius, window, squares=self.needs_std)
         return self._compare(image, moments)
 
-    def _fused(self, image: np.ndarray, radius: int) -> np.ndarray | None:
-        """The one-pass mask (8-bit, square windows) where a method has one."""
+    def _fused(self, image: np.ndarray, radius: int, window: str) -> np.ndarray | None:
+        """The one-pass mask (8-bit images) where a method has one."""
         return None
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
@@ -163,12 +163,13 @@ class Niblack(_MomentThreshold):
         check_finite(self.k, name="k")
         check_finite(self.c, name="c")
 
-    def _fused(self, image: np.ndarray, radius: int) -> np.ndarray | None:
+    def _fused(self, image: np.ndarray, radius: int, window: str) -> np.ndarray | None:
         from . import _fused
 
-        if not _fused.fits(image, radius):
+        if not _fused.fits(image, radius, window):
             return None
-        return _fused.niblack(image, radius, float(self.k), (2 * radius + 1) ** 2 * float(self.c))
+        nc = _fused.window_count(radius, window) * float(self.c)
+        return _fused.niblack(image, radius, window, float(self.k), nc)
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
         # p > S/n + k·√V/n − c  ⇔  L > k·√V  with  L = n·(p + c) − S  and
@@ -240,14 +241,14 @@ class Sauvola(_MomentThreshold):
         check_finite(self.k, name="k")
         _positive(self.r, name="r")
 
-    def _fused(self, image: np.ndarray, radius: int) -> np.ndarray | None:
+    def _fused(self, image: np.ndarray, radius: int, window: str) -> np.ndarray | None:
         from . import _fused
 
         k, r = float(self.k), float(self.r)
-        if k < 0 or not _fused.fits(image, radius):
+        if k < 0 or not _fused.fits(image, radius, window):
             return None
-        count = (2 * radius + 1) ** 2
-        return _fused.sauvola(image, radius, k / (r * count), 1.0 - k)
+        count = _fused.window_count(radius, window)
+        return _fused.sauvola(image, radius, window, k / (r * count), 1.0 - k)
 
     def _compare(self, image: np.ndarray, moments: Moments) -> np.ndarray:
         # p > m·(1 − k + k·s/r)  ⇔  L > a·S·√V  with  L = n·p − (1 − k)·S,
@@ -437,12 +438,27 @@ class WolfJolion(_MomentThreshold):
     def image_statistics(self, image: np.ndarray) -> dict[str, float]:
         """``{"min_value": M, "max_std": R}`` of ``image`` for this window."""
         radius, window = self._window()
-        moments = window_moments(image, radius, window)
-        return {"min_value": float(np.min(image)), "max_std": self._largest_std(moments)}
+        from . import _fused
+
+        if _fused.fits(image, radius, window):
+            largest = _fused.largest_variance(image, radius, window)
+            spread = float(np.sqrt(largest)) / _fused.window_count(radius, window)
+        else:
+            spread = self._largest_std(window_moments(image, radius, window))
+        return {"min_value": float(np.min(image)), "max_std": spread}
 
     def _mask(self, image: np.ndarray) -> np.ndarray:
         radius, window = self._window()
         self._check()
+        from . import _fused
+
+        if _fused.fits(image, radius, window):  # one-pass kernels, the same mask
+            low = float(np.min(image)) if self.min_value is None else float(self.min_value)
+            if self.max_std is None:
+                spread = self.image_statistics(image)["max_std"]
+            else:
+                spread = float(self.max_std)
+            return _fused.wolf(image, radius, window, float(self.k), spread, low)
         moments = window_moments(image, radius, window)
         low = float(np.min(image)) if self.min_value is None else float(self.min_value)
         spread = self._largest_std(moments) if self.max_std is None else float(self.max_std)
@@ -496,6 +512,13 @@ class Nick(_MomentThreshold):
 
     def _check(self) -> None:
         check_finite(self.k, name="k")
+
+    def _fused(self, image: np.ndarray, radius: int, window: str) -> np.ndarray | None:
+        from . import _fused
+
+        if not _fused.fits(image, radius, window):
+            return None
+        return _fused.nick(image, radius, window, float(self.k))
 
     def _threshold(self, moments: Moments, rows: slice) -> np.ndarray:
         mean = moments.mean(rows)

@@ -18,7 +18,7 @@ import numpy as np
 from ._base import GlobalThreshold, LocalThreshold, check_objects
 from ._registry import SEGMENTERS
 from ._validation import check_image, check_mask
-from .histogram import Histogram, histogram
+from .histogram import Histogram, foreground, histogram
 
 __all__ = ["Trial", "try_all"]
 
@@ -155,7 +155,9 @@ def try_all(
             continue
         value = hist.value(result.bin)
         mask = None
-        if masks:
-            mask = image > value if objects == "bright" else image <= value
+        if masks:  # dark objects: the exact complement, image <= value
+            mask = foreground(image, value)
+            if objects == "dark":
+                np.logical_not(mask, out=mask)
         trials.append(Trial(method.name, value, result.found, result.reason, mask))
     return trials

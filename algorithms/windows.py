@@ -18,8 +18,8 @@ context reproduces the whole-image statistics of its interior exactly.
 Exactness: sums of integer images are exact integers, which makes every
 local result on integer images tile-invariant. Float images are summed
 in float64, where a tile can differ from the whole image in the last bits.
-The fast paths (OpenCV box filters and morphology, FFT correlation rounded
-back to integers, scikit-image's rank filters) are checked against direct
+The fast paths (OpenCV box filters and morphology, compiled row-prefix
+sums for disks, scikit-image's rank filters) are checked against direct
 per-window loops in ``tests/test_windows.py`` and against ImageJ's own
 RankFilters output.
 """
@@ -54,11 +54,6 @@ SHAPES: tuple[str, ...] = ("disk", "square")
 
 # dtypes OpenCV filters and morphology accept with BORDER_REPLICATE.
 _CV2_TYPES = (np.uint8, np.uint16, np.int16, np.float32, np.float64)
-# The FFT path correlates in float64 and rounds to integers. Its error grows
-# with the magnitude of the sums (about 4e-16 of the largest, measured); below
-# 2**40 it stays under 1e-3, far from the 0.5 that rounding tolerates. Above
-# that (16-bit images with large windows) the exact row-prefix path is used.
-_FFT_LIMIT = 2.0**40
 
 
 def check_radius(value: object, *, name: str = "radius") -> int:
@@ -100,40 +95,55 @@ class Moments(NamedTuple):
     """Window count and sums: the mean and variance of every window.
 
     For integer images ``total`` and ``total_sq`` hold the exact integer sums
-    (as int32, int64 or float64 arrays, whichever the fast path produced);
-    for float images they are float64 sums. ``mean = total / count`` and the
-    population variance is ``(count·total_sq − total²) / count²`` (see
-    :meth:`variance_numerator`). ``bound`` bounds ``count²·max|x|²``, which
-    decides how that numerator can be computed exactly.
+    (as float64 arrays while they stay below 2⁵³, else int64), except where
+    ``Σx²`` passes 2⁶³ (32-bit images, large windows): there ``total_sq`` is
+    that sum rounded once to float64 and ``numerator`` holds the exactly
+    computed, once-rounded :meth:`variance_numerator`. For float images they
+    are float64 sums. ``mean = total / count`` and the population variance
+    is ``(count·total_sq − total²) / count²``. ``bound`` bounds
+    ``count²·max|x|²`` over the image's values, which decides how that
+    numerator is computed exactly.
     """
 
     count: int
     total: np.ndarray
     total_sq: np.ndarray | None
     bound: float
+    numerator: np.ndarray | None = None
 
     def mean(self, rows: slice = slice(None)) -> np.ndarray:
         """Window mean (float64) of the given rows."""
         return np.divide(self.total[rows], self.count, dtype=np.float64)
 
     def variance_numerator(self, rows: slice = slice(None)) -> np.ndarray:
-        """``count·Σx² − (Σx)²`` (≥ 0) of the given rows.
+        """``count·Σx² − (Σx)²`` (≥ 0) of the given rows, as a new float64 array.
 
-        Exact for integer images: in float64 while ``bound < 2⁵³`` (8-bit
-        windows below 370 000 pixels, 16-bit below 1 400), else in int64
-        while ``bound < 2⁶³``; beyond that, and for float images, in float64
-        clipped at 0.
+        For integer images the exact integer, rounded once to float64 (so
+        exact below 2⁵³): in float64 while ``bound < 2⁵³``, in int64 while
+        ``bound < 2⁶³``, beyond that in 128-bit integer arithmetic
+        (:mod:`algorithms._window_kernels`). For float images (``bound``
+        infinite), in float64 clipped at 0.
         """
         if self.total_sq is None:
             msg = "These moments were computed without squares; pass squares=True."
             raise ValueError(msg)
+        if self.numerator is not None:
+            return self.numerator[rows].copy()
         total = self.total[rows]
         total_sq = self.total_sq[rows]
-        if self.bound >= 2.0**53 and self.bound < 2.0**63:
-            return self.count * total_sq.astype(np.int64) - np.square(total.astype(np.int64))
+        if 2.0**53 <= self.bound < float("inf"):  # integer sums, held exactly (int64 or float64)
+            total, total_sq = total.astype(np.int64), total_sq.astype(np.int64)
+            if self.bound < 2.0**63:
+                return (self.count * total_sq - np.square(total)).astype(np.float64)
+            from . import _window_kernels
+
+            out = np.empty(total.shape, dtype=np.float64)
+            high, low = total_sq >> 32, total_sq & 0xFFFFFFFF
+            _window_kernels.numerator(self.count, total, high, low, out)
+            return out
         numerator = np.multiply(total_sq, self.count, dtype=np.float64)
         numerator -= np.square(total, dtype=np.float64)
-        if self.bound >= 2.0**53:  # rounding can make a flat window slightly negative
+        if self.bound == float("inf"):  # rounding can make a flat window slightly negative
             np.maximum(numerator, 0.0, out=numerator)
         return numerator
 
@@ -144,16 +154,12 @@ class Moments(NamedTuple):
         return deviation
 
 
-def _as_sum_dtype(image: np.ndarray) -> np.ndarray:
-    if np.issubdtype(image.dtype, np.integer):
-        return image.astype(np.int64, copy=False)
-    return image.astype(np.float64, copy=False)
-
-
 def square_sum(values: np.ndarray, radius: int) -> np.ndarray:
     """Sum over the ``2·radius + 1`` square, by an integral image of the edge-padded array.
 
-    Exact for int64 ``values``; callers choose the accumulation dtype.
+    Exact for int64 ``values`` whose window sums fit int64: the table may
+    wrap around, the differences of its entries do not. Callers choose the
+    accumulation dtype.
     """
     size = 2 * radius + 1
     padded = np.pad(values, radius, mode="edge")
@@ -170,7 +176,7 @@ def square_sum(values: np.ndarray, radius: int) -> np.ndarray:
 
 
 def _disk_sum(values: np.ndarray, radius: int) -> np.ndarray:
-    """Exact sum over the disk: per row of the window, a difference of row prefix sums."""
+    """Sum over the disk of a float64 array: per window row, a difference of row prefix sums."""
     widths = half_widths(radius, "disk")
     padded = np.pad(values, radius, mode="edge")
     prefix = np.zeros((padded.shape[0], padded.shape[1] + 1), dtype=values.dtype)
@@ -183,13 +189,101 @@ def _disk_sum(values: np.ndarray, radius: int) -> np.ndarray:
     return out
 
 
-def _disk_sum_fft(values: np.ndarray, radius: int) -> np.ndarray:
-    """Disk sum by OpenCV's (FFT) correlation in float64, rounded to the exact integers."""
-    kernel = footprint(radius, "disk").astype(np.float64)
-    if values.dtype == np.int8:  # a type filter2D does not take
-        values = values.astype(np.int16)
-    summed = cv2.filter2D(values, cv2.CV_64F, kernel, borderType=cv2.BORDER_REPLICATE)
-    return np.rint(summed, out=summed)
+def _integer_sum(
+    values: np.ndarray, radius: int, widths: np.ndarray, *, squares: bool, limit: float, out_dtype
+) -> np.ndarray:
+    """Exact window sums of integer ``values`` (of their squares if asked), any window.
+
+    ``limit`` bounds every window sum; it decides the accumulation types
+    (:func:`accumulation_types`), which the caller keeps below 2⁶³.
+    """
+    from . import _window_kernels
+
+    if values.dtype.itemsize > 4 or values.dtype == np.uint32:
+        values = values.astype(np.int64)
+    if values.dtype in _CV2_TYPES:
+        border = cv2.BORDER_REPLICATE
+        padded = cv2.copyMakeBorder(values, radius, radius, radius, radius, border)
+    else:
+        padded = np.pad(values, radius, mode="edge")
+    ring_type, acc_type = accumulation_types(values, widths, squares=squares, limit=limit)
+    ring = np.empty((widths.size, padded.shape[1] + 1), dtype=ring_type)
+    acc = np.empty(values.shape[1], dtype=acc_type)
+    out = np.empty(values.shape, dtype=out_dtype)
+    _window_kernels.window_sum(padded, widths.astype(np.int64), squares, ring, acc, out)
+    return out
+
+
+def accumulation_types(values: np.ndarray, widths: np.ndarray, *, squares: bool, limit: float):
+    """Ring and accumulator types of :func:`algorithms._window_kernels.window_sum`.
+
+    The ring of row prefix sums wraps around: uint16 when four row segments
+    (what one pass adds) sum below 2¹⁶ — 8-bit values, windows up to 63
+    pixels wide — else int32 or int64 like the accumulator, which holds the
+    window sums: int32 below 2³¹, int64 otherwise.
+    """
+    acc = np.int32 if limit < 2.0**31 else np.int64
+    if not squares and values.dtype == np.uint8 and 4 * (2 * int(widths.max()) + 1) * 255 < 2**16:
+        return np.uint16, acc
+    return acc, acc
+
+
+def _magnitude(image: np.ndarray) -> int:
+    """Largest ``|x|`` the image can hold: its dtype's for 8-bit images, else its values'."""
+    if image.dtype.itemsize == 1:
+        info = np.iinfo(image.dtype)
+        return max(-int(info.min), int(info.max))
+    return max(-int(image.min()), int(image.max()))
+
+
+def _integer_moments(
+    image: np.ndarray, radius: int, shape: str, magnitude: int, *, squares: bool
+) -> Moments:
+    """Exact moments of an integer image with ``|x| < 2³²`` over any window."""
+    widths = half_widths(radius, shape)
+    count = int(np.sum(2 * widths + 1))
+    bound = float(count) ** 2 * float(magnitude) ** 2
+    sum_limit = float(count) * magnitude
+    square_limit = float(count) * magnitude * magnitude
+    if shape == "square":  # the integral image: O(1) per pixel, int64 wrapping
+
+        def summer(values, *, squares, limit, out_dtype):
+            wide = values.astype(np.int64)
+            summed = square_sum(wide * wide if squares else wide, radius)
+            return summed.astype(out_dtype, copy=False)
+    else:  # the compiled row-prefix kernel, int32 where the sums fit
+
+        def summer(values, *, squares, limit, out_dtype):
+            return _integer_sum(
+                values, radius, widths, squares=squares, limit=limit, out_dtype=out_dtype
+            )
+
+    def sum_type(limit: float):
+        return np.float64 if limit < 2.0**53 else np.int64
+
+    total = summer(image, squares=False, limit=sum_limit, out_dtype=sum_type(sum_limit))
+    if not squares:
+        return Moments(count, total, None, bound)
+    if square_limit < 2.0**63:
+        total_sq = summer(image, squares=True, limit=square_limit, out_dtype=sum_type(square_limit))
+        return Moments(count, total, total_sq, bound)
+    # Σx² passes 2⁶³: sum the high and low 32 bits of x² apart, combine in 128 bits.
+    from . import _window_kernels
+
+    if total.dtype != np.int64:
+        total = total.astype(np.int64)
+    squared = np.square(np.abs(image.astype(np.int64)).astype(np.uint64))
+    parts = [
+        summer((squared >> np.uint64(32)).astype(np.int64), squares=False,
+               limit=float(count) * 2.0**32, out_dtype=np.int64),
+        summer((squared & np.uint64(0xFFFFFFFF)).astype(np.int64), squares=False,
+               limit=float(count) * 2.0**32, out_dtype=np.int64),
+    ]  # fmt: skip
+    total_sq = np.empty(image.shape, dtype=np.float64)
+    _window_kernels.split_sum(parts[0], parts[1], total_sq)
+    numerator = np.empty(image.shape, dtype=np.float64)
+    _window_kernels.numerator(count, total, parts[0], parts[1], numerator)
+    return Moments(count, total, total_sq, bound, numerator)
 
 
 def window_moments(image: np.ndarray, radius: int, shape: str, *, squares: bool = True) -> Moments:
@@ -210,15 +304,23 @@ def window_moments(image: np.ndarray, radius: int, shape: str, *, squares: bool 
     Returns
     -------
     Moments
-        Exact integer sums for integer images.
+        Exact integer sums for integer images whose values lie within
+        ``±2³²`` (every integer dtype up to 32 bits); wider integer values
+        are summed in float64.
     """
     widths = half_widths(radius, shape)
     count = int(np.sum(2 * widths + 1))
-    bound = float("inf")
-    if np.issubdtype(image.dtype, np.integer):
-        info = np.iinfo(image.dtype)
-        bound = float(count) ** 2 * float(max(-int(info.min), int(info.max))) ** 2
-    if shape == "square" and image.dtype in (np.uint8, np.uint16, np.int16) and bound < 2.0**53:
+    if not np.issubdtype(image.dtype, np.integer):
+        values = image.astype(np.float64, copy=False)
+        summer = square_sum if shape == "square" else _disk_sum
+        total_sq = summer(values * values, radius) if squares else None
+        return Moments(count, summer(values, radius), total_sq, float("inf"))
+    magnitude = _magnitude(image)
+    bound = float(count) ** 2 * float(magnitude) ** 2
+    # OpenCV sums the squares of 8-bit images in int32 (wrapping past 2³¹: squares
+    # wider than 181 pixels), those of 16-bit images in float64.
+    cv2_exact = bound < 2.0**53 and (image.dtype != np.uint8 or count * 255**2 < 2**31)
+    if shape == "square" and image.dtype in (np.uint8, np.uint16, np.int16) and cv2_exact:
         # OpenCV's box filters sum the values and their squares exactly (integers
         # below 2⁵³ in float64). Float64 output keeps the per-pixel formulas in
         # fast, uniform-type NumPy loops (int32 → float64 casts cost as much as
@@ -230,19 +332,13 @@ def window_moments(image: np.ndarray, radius: int, shape: str, *, squares: bool 
             return Moments(count, total, None, bound)
         total_sq = cv2.sqrBoxFilter(image, cv2.CV_64F, size, normalize=False, borderType=border)
         return Moments(count, total, total_sq, bound)
-    small = image.dtype in (np.uint8, np.int8, np.uint16, np.int16)
-    if shape == "disk" and small and bound / count < _FFT_LIMIT:
-        total = _disk_sum_fft(image, radius)
-        if not squares:
-            return Moments(count, total, None, bound)
-        # Squares of 8-bit values fit 16 bits, which filter2D reads directly.
-        wide = {np.dtype(np.uint8): np.uint16, np.dtype(np.int8): np.int16}
-        squared = np.square(image, dtype=wide.get(image.dtype, np.float64))
-        return Moments(count, total, _disk_sum_fft(squared, radius), bound)
-    values = _as_sum_dtype(image)
+    if magnitude < 2**32:
+        return _integer_moments(image, radius, shape, magnitude, squares=squares)
+    # Values beyond 32 bits (64-bit images): float64 sums, rounded.
+    values = image.astype(np.float64)
     summer = square_sum if shape == "square" else _disk_sum
     total_sq = summer(values * values, radius) if squares else None
-    return Moments(count, summer(values, radius), total_sq, bound)
+    return Moments(count, summer(values, radius), total_sq, float("inf"))
 
 
 def _morphology(image: np.ndarray, radius: int, shape: str, op: str) -> np.ndarray:

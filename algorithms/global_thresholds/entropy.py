@@ -16,6 +16,7 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
+from . import _kernels
 from ._common import (
     DBL_EPSILON,
     DBL_MIN_VALUE,
@@ -316,23 +317,15 @@ def _shanbhag_scores(p: np.ndarray, p1: np.ndarray, p2: np.ndarray, cand: np.nda
     """
     nonzero = np.flatnonzero(p > 0)
     nonzero = nonzero[nonzero >= 1]  # ImageJ's background sum starts at bin 1
-    rows = nonzero[:, None]
-    weight = p[nonzero][:, None]
-    p_prev = p1[nonzero - 1][:, None]
-    p_own = p2[nonzero][:, None]
+    weight = p[nonzero]
+    p_prev, p_own = p1[nonzero - 1], p2[nonzero]
     scores = np.empty(cand.size)
-    for block in column_blocks(rows.shape[0], cand.size):
+    for block in column_blocks(nonzero.size, cand.size):
         t = cand[block]
-        below = rows <= t[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            term_b = 0.5 / p1[t]
-            term_o = 0.5 / p2[t]
-            scale = np.where(below, term_b[None, :], term_o[None, :])
-            level = np.where(below, p_prev, p_own)
-            terms = weight * np.log(1.0 - scale * level)
-            ent_back = -np.add.reduce(np.where(below, terms, 0.0), axis=0) * term_b
-            ent_obj = -np.add.reduce(np.where(below, 0.0, terms), axis=0) * term_o
-        scores[block] = np.abs(ent_back - ent_obj)
+            arguments = _kernels.shanbhag_arguments(nonzero, t, p_prev, p_own, p1, p2)
+            logs = np.log(arguments)
+        _kernels.shanbhag_scores(nonzero, t, weight, logs, p1, p2, scores[block])
     return scores
 
 

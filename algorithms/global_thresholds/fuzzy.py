@@ -18,6 +18,7 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
+from . import _kernels
 from ._common import column_blocks, cumulative, first_best
 
 __all__ = ["Huang", "Huang2"]
@@ -65,19 +66,16 @@ class Huang(GlobalThreshold):
             mu_0 = np.where(levels >= first, cum_s / cum_n, 0.0)
             mu_1 = np.where(levels < last, (cum_s[-1] - cum_s) / (cum_n[-1] - cum_n), 0.0)
         cand = np.union1d([0], nonzero)  # other splits repeat one of these exactly
-        rows = nonzero[:, None]
-        weight = counts[nonzero].astype(np.float64)[:, None]
+        weight = counts[nonzero].astype(np.float64)
         entropy = np.empty(cand.size)
-        for block in column_blocks(rows.shape[0], cand.size):
-            c = cand[block][None, :]
-            mean = np.where(rows <= c, mu_0[c], mu_1[c])
-            mu = 1.0 / (1.0 + term * np.abs(rows - mean))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                terms = weight * _shannon(mu)
+        for block in column_blocks(nonzero.size, cand.size):
+            mu, rest = _kernels.huang_memberships(nonzero, cand[block], mu_0, mu_1, term)
+            with np.errstate(divide="ignore"):
+                log_mu, log_rest = np.log(mu), np.log(rest)
             # ImageJ skips memberships below 1e-6 or above 0.999999. With C > 0
-            # every membership is >= 1/2, so only the few near 1 need zeroing.
-            terms[mu > 0.999999] = 0.0
-            entropy[block] = np.add.reduce(terms, axis=0)  # row by row: ImageJ's order
+            # every membership is >= 1/2, so only the few near 1 are skipped;
+            # the rows are summed in order, as ImageJ does.
+            _kernels.huang_entropy(weight, mu, log_mu, rest, log_rest, entropy[block])
         pick = first_best(entropy, DOUBLE_MAX, larger=False)
         if pick is None:
             return ThresholdResult(0, False, "no split has a finite fuzziness")
@@ -128,14 +126,8 @@ class Huang2(GlobalThreshold):
         round_low = np.floor(mean_low[nonzero] + 0.5)
         round_high = np.floor(np.nan_to_num(mean_high[nonzero]) + 0.5)
         round_low, round_high = round_low.astype(np.int64), round_high.astype(np.int64)
-        rows = nonzero[:, None]
-        weight = counts[nonzero].astype(np.float64)[:, None]
-        entropy = np.empty(nonzero.size)
-        for block in column_blocks(rows.shape[0], nonzero.size):
-            t = nonzero[block][None, :]
-            mean = np.where(rows <= t, round_low[block][None, :], round_high[block][None, :])
-            terms = table[np.minimum(np.abs(rows - mean), table.size - 1)] * weight
-            entropy[block] = np.add.reduce(terms, axis=0)
+        weight = counts[nonzero].astype(np.float64)
+        entropy = _kernels.huang2_entropy(nonzero, weight, round_low, round_high, table)
         pick = first_best(entropy, DOUBLE_MAX, larger=False)
         if pick is None:
             return ThresholdResult(0, False, "no split has a finite fuzziness")

@@ -15,29 +15,11 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
+from . import _kernels
 
 __all__ = ["Intermodes", "Minimum", "Triangle"]
 
 MAX_SMOOTHINGS = 10000
-
-
-def _smooth(src: np.ndarray, dst: np.ndarray) -> None:
-    """One 3-point running mean, summed left to right as ImageJ does.
-
-    Both arrays carry one zero on each side ("0 outside" in ImageJ), so
-    the end bins get ``(0 + h[0] + h[1]) / 3``, which equals ImageJ's
-    ``(h[0] + h[1]) / 3`` exactly.
-    """
-    inner = dst[1:-1]
-    np.add(src[:-2], src[1:-1], out=inner)
-    np.add(inner, src[2:], out=inner)
-    np.divide(inner, 3.0, out=inner)
-
-
-def _peak_counts(states: np.ndarray) -> np.ndarray:
-    """Number of bins strictly above both neighbours, per padded state (row)."""
-    left, middle, right = states[:, 1:-3], states[:, 2:-2], states[:, 3:-1]
-    return np.count_nonzero((left < middle) & (right < middle), axis=1)
 
 
 def smooth_until_bimodal(counts: np.ndarray) -> tuple[np.ndarray, int] | None:
@@ -46,26 +28,13 @@ def smooth_until_bimodal(counts: np.ndarray) -> tuple[np.ndarray, int] | None:
     A peak is a bin strictly above both neighbours (the end bins never
     count). Returns the smoothed histogram and the number of smoothings, or
     None when none of the first ``MAX_SMOOTHINGS + 1`` histograms (the
-    original included) is bimodal. States are tested a block at a time,
-    blocks growing from 1 to 64, since most histograms need few smoothings.
+    original included) is bimodal. Compiled (:mod:`._kernels`): most
+    histograms need few smoothings, flat ones all 10000.
     """
-    n = counts.size
-    if n < 5:  # two strict peaks need at least five bins
+    if counts.size < 5:  # two strict peaks need at least five bins
         return None
-    states = np.zeros((64, n + 2))
-    states[0, 1:-1] = counts
-    tested, rows = 0, 1
-    while tested <= MAX_SMOOTHINGS:
-        rows = min(rows, MAX_SMOOTHINGS + 1 - tested)
-        for j in range(1, rows):
-            _smooth(states[j - 1], states[j])
-        hits = np.flatnonzero(_peak_counts(states[:rows]) == 2)
-        if hits.size:
-            return states[hits[0], 1:-1].copy(), tested + int(hits[0])
-        _smooth(states[rows - 1].copy(), states[0])
-        tested += rows
-        rows = min(2 * rows, states.shape[0])
-    return None
+    state, tested = _kernels.smooth_until_bimodal(counts.astype(np.float64), MAX_SMOOTHINGS)
+    return None if tested < 0 else (state, int(tested))
 
 
 @register("intermodes")

@@ -119,11 +119,17 @@ def save_histogram(
     fov: np.ndarray | None = None,
     title: str = "",
 ) -> Path:
-    """Save the intensity histogram (log counts) with the threshold marked."""
+    """Save the intensity histogram (log counts) with the threshold marked.
+
+    Drawn as one filled outline (``stairs``), not one bar per bin: the same
+    picture, and a 16-bit image's 65,536 levels cost one artist instead of
+    65,536 (about 145 s per image with bars).
+    """
     hist = build_histogram(image, fov)
-    levels = hist.offset + hist.width * np.arange(hist.counts.size)
+    # Bin k is centred on its level (offset + k·width) and spans one width.
+    edges = hist.offset + hist.width * (np.arange(hist.counts.size + 1) - 0.5)
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.bar(levels, hist.counts, width=hist.width, color="0.35", linewidth=0)
+    ax.stairs(hist.counts, edges, fill=True, color="0.35", linewidth=0)
     ax.set_yscale("symlog")
     ax.set_xlabel("intensity (after polarity and filter)")
     ax.set_ylabel("pixels (symlog)")

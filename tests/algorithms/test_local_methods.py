@@ -290,26 +290,54 @@ def test_foreground_is_the_bright_side(name: str, blobs) -> None:
     assert mask[core].mean() > 0.5
 
 
+def _one_pass_methods(radius: int, shape: str, k: float, c: float) -> list:
+    methods = [
+        algorithms.get("niblack", radius=radius, k=k, c=c, window=shape),
+        algorithms.get("nick", radius=radius, k=k, window=shape),
+        algorithms.get("wolf_jolion", radius=radius, k=k, window=shape),
+        algorithms.get("wolf_jolion", radius=radius, k=k, window=shape, min_value=3, max_std=9.5),
+    ]
+    if k >= 0:
+        methods.append(algorithms.get("sauvola", radius=radius, k=k, r=64.0, window=shape))
+    return methods
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     image=arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40)),
                  elements=st.integers(0, 255)),
     radius=st.integers(1, 6),
+    shape=st.sampled_from(["square", "disk"]),
     k=st.sampled_from([-0.5, -0.2, 0.0, 0.2, 0.5, 1.5]),
     c=st.sampled_from([0.0, -3.0, 2.5]),
 )  # fmt: skip
-def test_one_pass_kernels_equal_the_numpy_path(image, radius, k, c) -> None:
-    """8-bit square windows take the fused numba kernels: the same masks, bit for bit."""
-    from algorithms.windows import window_moments
+def test_one_pass_kernels_equal_the_numpy_path(image, radius, shape, k, c) -> None:
+    """8-bit images take the fused numba kernels: the same masks, bit for bit.
 
-    moments = window_moments(image, radius, "square")
-    methods = [algorithms.get("niblack", radius=radius, k=k, c=c, window="square")]
-    if k >= 0:
-        methods.append(algorithms.get("sauvola", radius=radius, k=k, r=64.0, window="square"))
-    for method in methods:
-        fused = method._fused(image, radius)
-        assert fused is not None
-        np.testing.assert_array_equal(fused, method._compare(image, moments))
+    A 16-bit copy holds the same values but takes the NumPy path (window
+    sums, then the formula block by block).
+    """
+    from algorithms import _fused
+
+    assert _fused.fits(image, radius, shape)
+    wide = image.astype(np.uint16)
+    for method in _one_pass_methods(radius, shape, k, c):
+        np.testing.assert_array_equal(method(image), method(wide), err_msg=repr(method))
+
+
+@pytest.mark.parametrize("shape", ["square", "disk"])
+def test_one_pass_kernels_split_into_row_bands_exactly(shape, monkeypatch, rng) -> None:
+    """Large images run as bands of rows on several threads: the same masks as one band."""
+    from algorithms import _fused
+
+    image = rng.integers(0, 256, size=(150, 70)).astype(np.uint8)
+    image[40:90, 20:50] //= 4  # some structure, so Wolf's largest deviation is not everywhere
+    whole = [m(image) for m in _one_pass_methods(4, shape, 0.3, 1.0)]
+    monkeypatch.setattr(_fused, "MIN_BAND_ROWS", 16)
+    monkeypatch.setattr(_fused._counting, "cores", lambda: 4)
+    for method, expected in zip(_one_pass_methods(4, shape, 0.3, 1.0), whole, strict=True):
+        np.testing.assert_array_equal(method(image), expected)
+        np.testing.assert_array_equal(method(image.astype(np.uint16)), expected)
 
 
 def test_concurrent_calls_from_threads_agree(blobs) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from window_reference import in_window, per_pixel, window_values
 
-from algorithms import windows
+import algorithms
+from algorithms import local_moments, windows
 
 IMAGEJ = Path(__file__).resolve().parents[1] / "fixtures" / "imagej_rank" / "imagej_rank.npz"
 
@@ -174,3 +176,130 @@ def test_signed_8_bit_moments_are_exact(shape: str, rng) -> None:
     np.testing.assert_array_equal(moments.total, per_pixel(image, 3, shape, sum))
     squares = per_pixel(image, 3, shape, lambda v: sum(x * x for x in v))
     np.testing.assert_array_equal(moments.total_sq, squares)
+
+
+def _exact_window_sums(image: np.ndarray, radius: int, shape: str) -> tuple[list, list, int]:
+    """Window count, and every window's sum and sum of squares as Python integers.
+
+    Independent of ``algorithms.windows``: the window rows from the definition
+    (``dx² + dy² ≤ r² + 1`` for the disk), out-of-image positions clamped to
+    the nearest edge pixel, counted rather than enumerated so that radii in
+    the hundreds stay cheap on a small image.
+    """
+    rows, cols = image.shape
+    values = [[int(v) for v in row] for row in image]
+    half = {dy: radius if shape == "square" else math.isqrt(radius * radius + 1 - dy * dy)
+            for dy in range(-radius, radius + 1)}  # fmt: skip
+    count = sum(2 * w + 1 for w in half.values())
+
+    def segment(row: list, x: int, w: int, power: int) -> int:
+        left, right = x - w, x + w
+        inside = sum(v**power for v in row[max(left, 0) : min(right, cols - 1) + 1])
+        return (
+            inside + max(0, -left) * row[0] ** power + max(0, right - cols + 1) * row[-1] ** power
+        )
+
+    sums, squares = [], []
+    for y in range(rows):
+        for x in range(cols):
+            window_rows = [(values[min(max(y + dy, 0), rows - 1)], w) for dy, w in half.items()]
+            sums.append(sum(segment(row, x, w, 1) for row, w in window_rows))
+            squares.append(sum(segment(row, x, w, 2) for row, w in window_rows))
+    return sums, squares, count
+
+
+def _assert_exact(got: np.ndarray, exact: list[int], what: str) -> None:
+    """Integer arrays hold the exact values; float arrays their correctly rounded floats."""
+    got = got.ravel()
+    if np.issubdtype(got.dtype, np.integer):
+        assert [int(v) for v in got] == exact, what
+    else:
+        assert [float(v) for v in got] == [float(v) for v in exact], what
+
+
+WIDE_DTYPES = [np.uint8, np.uint16, np.int16, np.int32]
+
+
+@pytest.mark.parametrize("shape", windows.SHAPES)
+@pytest.mark.parametrize("radius", [1, 2, 7, 22, 50, 120, 200])
+@pytest.mark.parametrize("dtype", WIDE_DTYPES)
+def test_moments_are_exact_for_every_integer_dtype(dtype, radius: int, shape: str) -> None:
+    """Sums, sums of squares and ``n·Σx² − (Σx)²`` against Python integers.
+
+    The dtype's extreme values sit in the image, so the numerator reaches
+    ~2⁹⁶ for int32 at radius 200: exact in 128 bits, then rounded once.
+    """
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(radius)
+    image = rng.integers(int(info.min), int(info.max) + 1, size=(5, 6), dtype=np.int64)
+    image[0, 0], image[4, 5], image[2, 3] = info.min, info.max, info.max
+    image = image.astype(dtype)
+    sums, squares, count = _exact_window_sums(image, radius, shape)
+    moments = windows.window_moments(image, radius, shape)
+    assert moments.count == count
+    _assert_exact(moments.total, sums, "sums")
+    _assert_exact(moments.total_sq, squares, "sums of squares")
+    numerators = [count * q - s * s for s, q in zip(sums, squares, strict=True)]
+    numerator = moments.variance_numerator()
+    assert numerator.dtype == np.float64
+    _assert_exact(numerator, numerators, "variance numerators")
+    assert max(map(abs, sums)) < 2**53  # so float(S) / n is the correctly rounded mean
+    np.testing.assert_array_equal(moments.mean().ravel(), [s / count for s in sums])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "radius"),
+    [
+        (np.uint16, 22),
+        (np.uint16, 150),
+        (np.int16, 50),
+        (np.uint8, 700),
+        (np.int32, 3),
+        (np.int32, 200),
+    ],
+)
+@pytest.mark.parametrize("shape", windows.SHAPES)
+def test_niblack_and_sauvola_on_wide_images_follow_their_formula(dtype, radius, shape) -> None:
+    """Once crashed ("Cannot cast ufunc 'multiply' output"): uint16 at radius ≥ 22 and beyond."""
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(7)
+    low = max(int(info.min), 0) if dtype != np.int32 else int(info.min)
+    image = rng.integers(low, int(info.max) + 1, size=(6, 7), dtype=np.int64).astype(dtype)
+    sums, squares, count = _exact_window_sums(image, radius, shape)
+    mean = np.array([s / count for s in sums]).reshape(image.shape)
+    std = np.array(
+        [math.sqrt(count * q - s * s) / count for s, q in zip(sums, squares, strict=True)]
+    )
+    std = std.reshape(image.shape)
+    pixels = image.astype(np.float64)
+    cases = [("niblack", {"k": 0.2}, mean + 0.2 * std), ("niblack", {"k": -0.3}, mean - 0.3 * std)]
+    if dtype != np.int32:  # Sauvola's r: half the value range, as for 8-bit images
+        r = (float(info.max) - float(info.min)) / 2
+        cases.append(("sauvola", {"k": 0.5, "r": r}, mean * (1 + 0.5 * (std / r - 1))))
+    for name, params, threshold in cases:
+        got = algorithms.get(name, radius=radius, window=shape, **params)(image)
+        near_tie = np.abs(pixels - threshold) <= 1e-9 * np.maximum(1.0, np.abs(threshold))
+        assert not ((got != (pixels > threshold)) & ~near_tie).any(), (name, params)
+
+
+MOMENT_METHODS = [
+    name
+    for name in algorithms.available(kind="local")
+    if isinstance(algorithms.get(name), local_moments._MomentThreshold)
+]
+
+
+@pytest.mark.parametrize("name", MOMENT_METHODS)
+@pytest.mark.parametrize("dtype", WIDE_DTYPES)
+def test_every_moment_method_runs_on_wide_images_with_large_windows(name: str, dtype) -> None:
+    """No overflow, no cast error: every moment method, every dtype, radius 120."""
+    info = np.iinfo(dtype)
+    image = (
+        np.random.default_rng(3)
+        .integers(max(int(info.min), 0), int(info.max) + 1, size=(9, 8), dtype=np.int64)
+        .astype(dtype)
+    )
+    for shape in windows.SHAPES:
+        mask = algorithms.get(name, radius=120, window=shape)(image)
+        assert mask.shape == image.shape
+        assert mask.dtype == bool

@@ -31,6 +31,22 @@ def test_speed_gate_flags_a_2x_slowdown_but_not_noise(gates) -> None:
     assert "FAST  filter/median/512" in text
 
 
+def test_speed_gate_discounts_a_machine_slower_across_the_board(gates) -> None:
+    """Every case 1.5x dearer (a busy or slower machine) passes; one case 3x dearer fails."""
+    speed, _ = gates
+    baseline = {f"segment/m{i}/512": 0.1 * (i + 1) for i in range(12)}
+    now = {case: 1.5 * cost for case, cost in baseline.items()}
+    assert speed.compare(baseline, now, tolerance=1.6)[0] == []
+    now["segment/m3/512"] = 3.0 * baseline["segment/m3/512"]
+    slower, lines = speed.compare(baseline, now, tolerance=1.6)
+    assert slower == ["segment/m3/512"]
+    assert any("drift" in line and "1.50" in line for line in lines)
+    few = {"segment/m3/512": baseline["segment/m3/512"]}  # --only: nothing to compare with
+    assert speed.compare(few, {"segment/m3/512": 2 * few["segment/m3/512"]}, 1.6)[0] == [
+        "segment/m3/512"
+    ]
+
+
 def test_every_case_is_built_from_the_registries(gates) -> None:
     cases = importlib.import_module("cases")
     ids = {c.id for c in cases.all_cases((64,))}
@@ -79,3 +95,16 @@ def test_quality_gate_fails_on_new_or_vanished_rows(gates) -> None:
     assert any("golden table only" in p for p in quality.check(golden, golden.iloc[:1],
                                                               quick=False))  # fmt: skip
     assert any("'yen' has no golden rows" in p for p in quality.check(golden, extra, quick=True))
+
+
+def test_speed_gate_controls_are_the_cases_of_nearest_cost(gates) -> None:
+    speed, _ = gates
+    baseline = {f"segment/m{i}/512": 2.0**i for i in range(12)}
+    measured = set(baseline) - {"segment/m6/512"}  # e.g. left out by --only
+    controls = speed.control_cases(baseline, ["segment/m5/512"], measured)
+    assert len(controls) == speed.MIN_CASES_FOR_DRIFT
+    assert "segment/m5/512" not in controls
+    assert "segment/m6/512" not in controls
+    assert controls[0] == "segment/m4/512"  # cost 2⁴ next to 2⁵; 2⁶ was not measured
+    assert set(controls[1:3]) == {"segment/m3/512", "segment/m7/512"}
+    assert "segment/m11/512" not in controls
