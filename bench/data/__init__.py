@@ -38,6 +38,7 @@ from bench.data.paths import REPO_ROOT, resolve_path
 from bench.data.polarity import POLARITY_RULES, decide_polarity, resolve_polarity
 from bench.data.readers import (
     GREY_RULES,
+    VALUE_RULES,
     page_count,
     read_image,
     read_instances,
@@ -56,6 +57,7 @@ __all__ = [
     "REPO_ROOT",
     "SPLITS",
     "UNPAIRED_RULES",
+    "VALUE_RULES",
     "DatasetWarning",
     "Entry",
     "FolderConfig",

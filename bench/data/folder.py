@@ -18,6 +18,7 @@ from bench.data.paths import not_found_hint
 from bench.data.polarity import POLARITY_RULES, resolve_polarity
 from bench.data.readers import (
     GREY_RULES,
+    VALUE_RULES,
     instance_files,
     page_count,
     read_image,
@@ -61,8 +62,11 @@ class FolderDataset:
     image_pattern, mask_pattern : str
         Pairing patterns (:mod:`bench.data.pairing`): ``"{id}_source.png"``
         ↔ ``"{id}_target.png"``, or ``"{id}_training.tif"`` ↔ ``"{id}_manual1.gif"``.
-    truth_value : int or "nonzero"
-        The value that marks foreground in the masks.
+    truth_value : int, "nonzero" or "two_valued"
+        The value that marks foreground in the masks, or a rule
+        (:data:`~bench.data.readers.VALUE_RULES`): ``"two_valued"`` takes the
+        higher of a mask's two values (2-colour palette masks published as
+        grey 3 and 253, say).
     polarity : {"bright", "dark", "auto"}
         Objects brighter or darker than the background; ``auto`` decides per
         image (:func:`~bench.data.polarity.decide_polarity`). Every segmenter
@@ -81,8 +85,8 @@ class FolderDataset:
         Folder of field-of-view masks (None: the whole image counts).
     fov_pattern : str
         Pairing pattern of the field-of-view masks.
-    fov_value : int or "nonzero"
-        The value inside the field of view.
+    fov_value : int, "nonzero" or "two_valued"
+        The value inside the field of view (the same rules as ``truth_value``).
     fov_for_threshold : bool
         Global methods estimate their threshold inside the field of view
         (True) or from the whole image (False); metrics always use it.
@@ -138,6 +142,15 @@ class FolderDataset:
                 msg = (
                     f"Dataset {self.name!r}: {key} must be one of {', '.join(choices)}; "
                     f"got {value!r}."
+                )
+                raise ValueError(msg)
+        for key, rule in (("truth_value", self.truth_value), ("fov_value", self.fov_value)):
+            if rule not in VALUE_RULES and (
+                isinstance(rule, bool) or not isinstance(rule, (int, np.integer))
+            ):
+                msg = (
+                    f"Dataset {self.name!r}: {key} must be an integer (the foreground value) "
+                    f"or one of {', '.join(VALUE_RULES)}; got {rule!r}."
                 )
                 raise ValueError(msg)
         split_of("", self.seed, self.test_fraction)  # checks both
