@@ -15,7 +15,12 @@ import numpy as np
 from bench.data.fingerprint import content_hash
 from bench.data.pairing import index
 from bench.data.paths import not_found_hint
-from bench.data.polarity import POLARITY_RULES, resolve_polarity
+from bench.data.polarity import (
+    POLARITY_RULES,
+    polarity_decision,
+    resolve_polarity,
+    warn_if_unsure,
+)
 from bench.data.readers import (
     GREY_RULES,
     VALUE_RULES,
@@ -69,7 +74,8 @@ class FolderDataset:
         grey 3 and 253, say).
     polarity : {"bright", "dark", "auto"}
         Objects brighter or darker than the background; ``auto`` decides per
-        image (:func:`~bench.data.polarity.decide_polarity`). Every segmenter
+        image, inside the field of view, and warns when unsure
+        (:func:`~bench.data.polarity.polarity_decision`). Every segmenter
         gets it as ``objects=`` (Fiji's rule: dark objects ``p <= t`` on the
         original intensities); the pixels are not inverted.
     invert : bool
@@ -353,13 +359,20 @@ class FolderDataset:
                 read_image(entry.fov, page=fov_page), self.fov_value, f"Field of view {entry.fov}"
             )
             self._check_size("field of view", entry.fov, fov, entry.image, image)
-        polarity = resolve_polarity(self.polarity, image, fov)
+        evidence: dict[str, object] = {}
+        if self.polarity == "auto":  # decided inside the field of view, with its evidence
+            decision = polarity_decision(image, fov)
+            warn_if_unsure(decision, f"{self.name!r} image {entry.id!r}")
+            polarity, evidence = decision.polarity, decision.record()
+        else:
+            polarity = resolve_polarity(self.polarity, image, fov)
         meta = {
             "image_path": str(entry.image),
             "mask_path": str(entry.mask),
             "fov_path": None if entry.fov is None else str(entry.fov),
             "page": entry.page,
             "polarity_rule": self.polarity,
+            "polarity_evidence": evidence,
             "inverted": bool(self.invert),
         }
         return Sample(
