@@ -31,7 +31,13 @@ from bench.data.readers import (
     value_mask,
 )
 from bench.data.sample import Sample, invert
-from bench.data.splits import DEFAULT_TEST_FRACTION, SPLITS, split_of
+from bench.data.splits import (
+    DEFAULT_TEST_FRACTION,
+    SPLIT_RULES,
+    SPLITS,
+    OfficialSplit,
+    split_of,
+)
 
 __all__ = ["UNPAIRED_RULES", "DatasetWarning", "Entry", "FolderDataset"]
 
@@ -101,11 +107,22 @@ class FolderDataset:
         (``error``), or is left out with a :class:`DatasetWarning` listing
         them (``skip``; also in :attr:`unpaired_files`).
     split : {"all", "train", "test"}
-        Which side of the seeded split to yield (:func:`~bench.data.splits.split_of`).
+        Which side of the split to yield.
     test_fraction : float
-        Share of the samples in the test split (approximate: one hash per id).
+        Share of the samples in the test split (approximate: one hash per id;
+        ``split_by="hash"`` only).
     seed : int
-        Seed of the split.
+        Seed of the split (``split_by="hash"`` only).
+    split_by : {"hash", "folder", "list", "pattern"}
+        How each sample's side is decided (:class:`~bench.data.splits.OfficialSplit`):
+        ``hash``, the seeded hash of its id (:func:`~bench.data.splits.split_of`);
+        or the dataset's official split, declared by ``train_split`` and
+        ``test_split``: ``folder``, the name of a folder on the image's path
+        below ``images`` (default ``training`` and ``test``); ``list``, text
+        files of ids or file names, one per line; ``pattern``, glob patterns
+        matched against the image's path below ``images``.
+    train_split, test_split : str or Path, optional
+        The folder names, list files or patterns of ``split_by``.
     limit : int or None
         Yield at most this many samples (after the split), in natural order.
 
@@ -135,6 +152,9 @@ class FolderDataset:
     split: str = "all"
     test_fraction: float = DEFAULT_TEST_FRACTION
     seed: int = 0
+    split_by: str = "hash"
+    train_split: str | Path | None = None
+    test_split: str | Path | None = None
     limit: int | None = None
 
     def __post_init__(self) -> None:
@@ -143,6 +163,7 @@ class FolderDataset:
             ("grey", self.grey, GREY_RULES),
             ("unpaired", self.unpaired, UNPAIRED_RULES),
             ("split", self.split, SPLITS),
+            ("split_by", self.split_by, SPLIT_RULES),
         ):
             if value not in choices:
                 msg = (
@@ -160,6 +181,7 @@ class FolderDataset:
                 )
                 raise ValueError(msg)
         split_of("", self.seed, self.test_fraction)  # checks both
+        OfficialSplit(self.split_by, self.train_split, self.test_split).check(self.name)
         if self.limit is not None and (
             isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
         ):
@@ -274,7 +296,30 @@ class FolderDataset:
 
     def split_of(self, sample_id: str) -> str:
         """``"train"`` or ``"test"``: the side of this dataset's split ``sample_id`` is on."""
-        return split_of(sample_id, self.seed, self.test_fraction)
+        if self.split_by == "hash":
+            return split_of(sample_id, self.seed, self.test_fraction)
+        sides = self._official_sides
+        if sample_id not in sides:
+            msg = f"Dataset {self.name!r} has no sample {sample_id!r}."
+            raise KeyError(msg)
+        return sides[sample_id]
+
+    @cached_property
+    def _official_sides(self) -> dict[str, str]:
+        """The side of every entry under the dataset's declared split (``split_by``)."""
+        rule = OfficialSplit(self.split_by, self.train_split, self.test_split)
+        images = Path(self.images)
+        return rule.sides(
+            [(e.id, e.image.relative_to(images).as_posix()) for e in self._listing[0]], self.name
+        )
+
+    def _split_rule(self) -> str:
+        if self.split_by == "hash":
+            return f"seed {self.seed} and test_fraction {self.test_fraction}"
+        return (
+            f"split_by={self.split_by}, train_split={self.train_split!r}, "
+            f"test_split={self.test_split!r}"
+        )
 
     def pairs(self) -> list[Entry]:
         """The entries to load, in natural order: after the split, at most ``limit``.
@@ -293,8 +338,8 @@ class FolderDataset:
             if not chosen:
                 msg = (
                     f"Dataset {self.name!r}: the {self.split} split is empty (0 of "
-                    f"{len(entries)} samples with seed {self.seed} and test_fraction "
-                    f"{self.test_fraction}); choose another seed or test_fraction."
+                    f"{len(entries)} samples with {self._split_rule()}); choose another "
+                    "seed or test_fraction, or check the declared split."
                 )
                 raise ValueError(msg)
             entries = chosen

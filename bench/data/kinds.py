@@ -67,9 +67,15 @@ class FolderConfig:
     fov_value: Any = 255  # the value inside the field of view (same rules as truth_value)
     fov_for_threshold: bool = True  # global thresholds estimated inside the field of view
     unpaired: str = "error"  # files without a partner: "error", or "skip" (with a warning)
-    split: str = "all"  # "all", "train" or "test" (seeded hash of each sample id)
-    test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION
-    seed: int = 0
+    split: str = "all"  # "all", "train" or "test": which side to yield
+    test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION (split_by=hash)
+    seed: int = 0  # (split_by=hash)
+    # How each sample's side is decided: "hash" (seeded hash of its id), or the dataset's
+    # official split: "folder" (training/ vs test/ on the image's path), "list" (text files
+    # of ids, relative to root), "pattern" (globs of the image's path below images).
+    split_by: str = "hash"
+    train_split: str | None = None  # folder name, list file or pattern of the train side
+    test_split: str | None = None  # … of the test side
     limit: int | None = None  # at most N samples (after the split)
     second_observer: str | None = None  # folder of a second annotation
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
