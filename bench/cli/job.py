@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.data.kinds import dataset_from_config
+from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.stages import Result
@@ -43,10 +44,14 @@ def format_table(table: pd.DataFrame) -> str:
         columns += ["n_train", "t_train_s", "train_cached"]
     if "filter_size" in table.columns:
         columns.insert(columns.index("filter") + 1, "filter_size")
+    if (table["algo"] == PREDICTIONS).any():  # their label: which tool's predictions
+        columns.insert(columns.index("algo") + 1, "method")
+    if "auc" in table.columns and table["auc"].notna().any():
+        columns[columns.index("mcc") + 1 : columns.index("mcc") + 1] = ["auc", "ap"]
     return table[columns].to_string(
         index=False,
         formatters={
-            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
+            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
@@ -70,18 +75,24 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"
+    staged_masks = output_dir / ".partial_masks"
     draw_overlays = bool(cfg.output.overlays)
     draw_histograms = bool(cfg.output.histograms)
+    save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
+    tiled = runner.get("name", "local") != "local"  # large images: TIFF masks, not PNG
 
     def draw(result: Result) -> None:
         stem = _safe_name(result.row["image"])
         seg, sample = result.segmentation, result.sample
+        predicted = result.row["algo"] == PREDICTIONS
+        if save_masks and not predicted:
+            save_prediction(staged_masks, sample, seg.mask, seg.scores, tiff=tiled)
         if draw_overlays:
             plots.save_overlay(
                 staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
                 title=f"{sample.id}: {result.row['config']}",
             )  # fmt: skip
-        if draw_histograms:
+        if draw_histograms and not predicted:  # a score map's threshold is not the image's
             plots.save_histogram(
                 # the field of view the threshold was estimated in (fov_for_threshold)
                 staging / f"{stem}_histogram.png", result.image, seg.threshold,
@@ -96,7 +107,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             plan,
             repeat=int(cfg.repeat),
             run_dir=output_dir / "tiles",
-            on_result=draw if draw_overlays or draw_histograms else None,
+            on_result=draw if draw_overlays or draw_histograms or save_masks else None,
             cache_dir=cfg.cache_dir,
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
@@ -109,8 +120,24 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             figures.mkdir(exist_ok=True)
             for path in staging.iterdir():
                 path.replace(figures / path.name)
+        if staged_masks.exists():
+            for folder in staged_masks.iterdir():  # masks/, probabilities/
+                shutil.rmtree(output_dir / folder.name, ignore_errors=True)
+                folder.replace(output_dir / folder.name)
+        if save_masks:
+            own = table[table["algo"] != PREDICTIONS]
+            saved = {p.stem for p in (output_dir / "masks").glob("*.*")}
+            unsaved = sorted(i for i in set(own["image"].astype(str)) if page_stem(i) not in saved)
+            if unsaved:  # the tile runner assembles no whole mask of a 3-D stack
+                print(
+                    f"segbench: no mask saved for {len(unsaved)} image(s) ("
+                    + ", ".join(unsaved[:5])
+                    + "): 3-D stacks run tile by tile are not assembled into a mask",
+                    file=sys.stderr,
+                )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staged_masks, ignore_errors=True)
     return table
 
 

@@ -84,7 +84,20 @@ def run_plan(
     on_result: Callable[[Result], None] | None = None,
     cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Score every configuration of ``plan`` on every sample with ``executor``; one row each."""
+    """Score every configuration of ``plan`` on every sample with ``executor``; one row each.
+
+    Prediction folders in the plan are paired with the samples first: a
+    sample without a prediction is an error listing them all before any
+    work (or left out, with a warning, under ``unpaired="skip"``).
+    """
+    if plan.predictions:
+        if hasattr(samples, "pairs"):
+            ids = [str(entry[0]) for entry in samples.pairs()]
+        else:
+            samples = list(samples)
+            ids = [sample.id for sample in samples]
+        for folder in plan.predictions:
+            folder.check_pairs(ids)
     fits: Fits = {}
     if plan.learned:
         samples = list(samples)
