@@ -37,7 +37,7 @@ Where it warns, set the dataset's ``polarity`` explicitly.
 
 Measured: on the 47 DSB 2018 images of the shared data both cues are clear
 and agree with the truth on every image (minority ≤ 0.33, separability ≥
-0.67, |contrast_skew| ≥ 0.58), so the decisions are those of the earlier
+0.67, |contrast_skew| ≥ 0.57), so the decisions are those of the earlier
 smaller-Otsu-class rule; ``tests/data/test_polarity.py`` checks that, and
 that a retina-like image (thin dark vessels, uneven illumination, a round
 field of view on a black surround) is decided dark inside its field of view,
@@ -125,14 +125,19 @@ def _skewness(values: np.ndarray) -> float:
 
 def _contrast_skew(image: np.ndarray, fov: np.ndarray | None) -> float:
     """Skewness of the image minus its local background, inside the field of view."""
-    values = image.astype(np.float64)
-    weight = np.ones(values.shape) if fov is None else fov.astype(np.float64)
+    # float32 and a 3-sigma kernel: a cue, not a measurement (5x faster than float64, 4 sigma).
+    values = image.astype(np.float32)
     sigma = max(2.0, min(values.shape) / 32)
+    if fov is None:
+        background = ndimage.gaussian_filter(values, sigma, truncate=3.0)
+        return _skewness((values - background).ravel().astype(np.float64))
     # A normalised (masked) Gaussian mean: the surround outside the field of view
     # neither darkens nor brightens the background estimate at the rim.
-    spread = ndimage.gaussian_filter(weight, sigma)
-    background = ndimage.gaussian_filter(values * weight, sigma) / np.maximum(spread, 1e-12)
-    return _skewness((values - background)[weight > 0])
+    weight = fov.astype(np.float32)
+    spread = ndimage.gaussian_filter(weight, sigma, truncate=3.0)
+    background = ndimage.gaussian_filter(values * weight, sigma, truncate=3.0)
+    background /= np.maximum(spread, 1e-6)
+    return _skewness((values - background)[fov].astype(np.float64))
 
 
 def polarity_decision(image: np.ndarray, fov: np.ndarray | None = None) -> PolarityDecision:
