@@ -77,11 +77,15 @@ class FolderConfig:
     train_split: str | None = None  # folder name, list file or pattern of the train side
     test_split: str | None = None  # … of the test side
     limit: int | None = None  # at most N samples (after the split)
+    max_pixels: int = 268435456  # largest page (2**28 px), checked from headers before decoding
     second_observer: str | None = None  # folder of a second annotation
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
     # The field's parameters for methods it uses as baselines (name -> {param: value}),
     # e.g. {sauvola: {k: 0.2}}: they replace the constructor's defaults on this dataset.
     method_defaults: dict[str, Any] = field(default_factory=dict)
+    # The metrics this dataset's boards show (names or groups of bench.metrics); the run's
+    # business (bench.cli.config.run_metrics), not the loader's.
+    metrics: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
