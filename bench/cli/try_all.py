@@ -38,7 +38,7 @@ import pandas as pd
 
 import algorithms
 from algorithms import GlobalThreshold, Trial, try_all
-from bench.data import read_image, read_truth
+from bench.data import VALUE_RULES, read_image, read_truth
 from bench.metrics import METRICS, confusion_counts, scores
 from bench.report.plots import overlay_rgb
 from bench.results import atomic_path
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("image", type=Path, help="image file (colour is averaged to grey)")
     parser.add_argument("--truth", type=Path, help="ground-truth mask file, to score each method")
     parser.add_argument(
-        "--truth-value", default="255", help="foreground value of the mask, or 'nonzero'"
+        "--truth-value", default="255", help="foreground value of the mask, nonzero or two_valued"
     )
     parser.add_argument(
         "--dark", action="store_true", help="objects are dark: image <= t (Fiji's rule)"
@@ -189,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         image = read_image(args.image)
-        value = args.truth_value if args.truth_value == "nonzero" else int(args.truth_value)
+        value = args.truth_value if args.truth_value in VALUE_RULES else int(args.truth_value)
         truth = None if args.truth is None else read_truth(args.truth, value)
         median = algorithms.get_filter("median", size=args.median)
         image = prepare(image, median)

@@ -11,7 +11,7 @@ module             what it holds
 ``readers``        :func:`read_image`, :func:`read_truth`, every file format
 ``pairing``        ``{id}`` patterns that pair images with their masks
 ``folder``         :class:`FolderDataset`: folders → samples, lazily
-``polarity``       ``polarity: auto``: bright or dark objects, from the image
+``polarity``       ``polarity: auto``: bright or dark objects, from the image, with evidence
 ``splits``         :func:`split_of`: the seeded train/test split
 ``fingerprint``    the content hash written in each result row
 ``configs``        :func:`from_config` (``conf/dataset/*.yaml``), the built-in sample
@@ -36,9 +36,17 @@ from bench.data.folder import UNPAIRED_RULES, DatasetWarning, Entry, FolderDatas
 from bench.data.kinds import KINDS, FolderConfig, dataset_from_config, register_kind
 from bench.data.pairing import pattern_regex
 from bench.data.paths import REPO_ROOT, resolve_path
-from bench.data.polarity import POLARITY_RULES, decide_polarity, resolve_polarity
+from bench.data.polarity import (
+    POLARITY_RULES,
+    PolarityDecision,
+    PolarityWarning,
+    decide_polarity,
+    polarity_decision,
+    resolve_polarity,
+)
 from bench.data.readers import (
     GREY_RULES,
+    VALUE_RULES,
     page_count,
     read_image,
     read_instances,
@@ -57,10 +65,13 @@ __all__ = [
     "REPO_ROOT",
     "SPLITS",
     "UNPAIRED_RULES",
+    "VALUE_RULES",
     "DatasetWarning",
     "Entry",
     "FolderConfig",
     "FolderDataset",
+    "PolarityDecision",
+    "PolarityWarning",
     "Sample",
     "Split",
     "builtin_root",
@@ -73,6 +84,7 @@ __all__ = [
     "method_specs",
     "page_count",
     "pattern_regex",
+    "polarity_decision",
     "read_image",
     "read_instances",
     "read_truth",

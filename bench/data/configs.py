@@ -111,6 +111,10 @@ def from_config(config: Mapping[str, Any]) -> FolderDataset:
     folders = {
         role: _folder(root, values.pop(role), role, name) for role in ("images", "masks", "fov")
     }
+    if values.get("split_by") == "list":  # list files live with the data, like the folders
+        for key in ("train_split", "test_split"):
+            if values.get(key) is not None:
+                values[key] = _folder(root, values[key], key, name)
     return FolderDataset(name=name, **folders, **values)
 
 

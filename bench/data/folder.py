@@ -16,10 +16,16 @@ from algorithms import check_image
 from bench.data.fingerprint import content_hash
 from bench.data.pairing import index
 from bench.data.paths import not_found_hint
-from bench.data.polarity import POLARITY_RULES, resolve_polarity
+from bench.data.polarity import (
+    POLARITY_RULES,
+    polarity_decision,
+    resolve_polarity,
+    warn_if_unsure,
+)
 from bench.data.readers import (
     GREY_RULES,
     MAX_PIXELS,
+    VALUE_RULES,
     check_header,
     instance_files,
     page_count,
@@ -28,7 +34,13 @@ from bench.data.readers import (
     value_mask,
 )
 from bench.data.sample import Sample, invert
-from bench.data.splits import DEFAULT_TEST_FRACTION, SPLITS, split_of
+from bench.data.splits import (
+    DEFAULT_TEST_FRACTION,
+    SPLIT_RULES,
+    SPLITS,
+    OfficialSplit,
+    split_of,
+)
 
 __all__ = ["UNPAIRED_RULES", "DatasetWarning", "Entry", "FolderDataset"]
 
@@ -64,11 +76,15 @@ class FolderDataset:
     image_pattern, mask_pattern : str
         Pairing patterns (:mod:`bench.data.pairing`): ``"{id}_source.png"``
         ↔ ``"{id}_target.png"``, or ``"{id}_training.tif"`` ↔ ``"{id}_manual1.gif"``.
-    truth_value : int or "nonzero"
-        The value that marks foreground in the masks.
+    truth_value : int, "nonzero" or "two_valued"
+        The value that marks foreground in the masks, or a rule
+        (:data:`~bench.data.readers.VALUE_RULES`): ``"two_valued"`` takes the
+        higher of a mask's two values (2-colour palette masks published as
+        grey 3 and 253, say).
     polarity : {"bright", "dark", "auto"}
         Objects brighter or darker than the background; ``auto`` decides per
-        image (:func:`~bench.data.polarity.decide_polarity`). Every segmenter
+        image, inside the field of view, and warns when unsure
+        (:func:`~bench.data.polarity.polarity_decision`). Every segmenter
         gets it as ``objects=`` (Fiji's rule: dark objects ``p <= t`` on the
         original intensities); the pixels are not inverted.
     invert : bool
@@ -84,8 +100,8 @@ class FolderDataset:
         Folder of field-of-view masks (None: the whole image counts).
     fov_pattern : str
         Pairing pattern of the field-of-view masks.
-    fov_value : int or "nonzero"
-        The value inside the field of view.
+    fov_value : int, "nonzero" or "two_valued"
+        The value inside the field of view (the same rules as ``truth_value``).
     fov_for_threshold : bool
         Global methods estimate their threshold inside the field of view
         (True) or from the whole image (False); metrics always use it.
@@ -94,11 +110,22 @@ class FolderDataset:
         (``error``), or is left out with a :class:`DatasetWarning` listing
         them (``skip``; also in :attr:`unpaired_files`).
     split : {"all", "train", "test"}
-        Which side of the seeded split to yield (:func:`~bench.data.splits.split_of`).
+        Which side of the split to yield.
     test_fraction : float
-        Share of the samples in the test split (approximate: one hash per id).
+        Share of the samples in the test split (approximate: one hash per id;
+        ``split_by="hash"`` only).
     seed : int
-        Seed of the split.
+        Seed of the split (``split_by="hash"`` only).
+    split_by : {"hash", "folder", "list", "pattern"}
+        How each sample's side is decided (:class:`~bench.data.splits.OfficialSplit`):
+        ``hash``, the seeded hash of its id (:func:`~bench.data.splits.split_of`);
+        or the dataset's official split, declared by ``train_split`` and
+        ``test_split``: ``folder``, the name of a folder on the image's path
+        below ``images`` (default ``training`` and ``test``); ``list``, text
+        files of ids or file names, one per line; ``pattern``, glob patterns
+        matched against the image's path below ``images``.
+    train_split, test_split : str or Path, optional
+        The folder names, list files or patterns of ``split_by``.
     limit : int or None
         Yield at most this many samples (after the split), in natural order.
     max_pixels : int
@@ -132,6 +159,9 @@ class FolderDataset:
     split: str = "all"
     test_fraction: float = DEFAULT_TEST_FRACTION
     seed: int = 0
+    split_by: str = "hash"
+    train_split: str | Path | None = None
+    test_split: str | Path | None = None
     limit: int | None = None
     max_pixels: int = MAX_PIXELS
 
@@ -141,6 +171,7 @@ class FolderDataset:
             ("grey", self.grey, GREY_RULES),
             ("unpaired", self.unpaired, UNPAIRED_RULES),
             ("split", self.split, SPLITS),
+            ("split_by", self.split_by, SPLIT_RULES),
         ):
             if value not in choices:
                 msg = (
@@ -148,7 +179,17 @@ class FolderDataset:
                     f"got {value!r}."
                 )
                 raise ValueError(msg)
+        for key, rule in (("truth_value", self.truth_value), ("fov_value", self.fov_value)):
+            if rule not in VALUE_RULES and (
+                isinstance(rule, bool) or not isinstance(rule, (int, np.integer))
+            ):
+                msg = (
+                    f"Dataset {self.name!r}: {key} must be an integer (the foreground value) "
+                    f"or one of {', '.join(VALUE_RULES)}; got {rule!r}."
+                )
+                raise ValueError(msg)
         split_of("", self.seed, self.test_fraction)  # checks both
+        OfficialSplit(self.split_by, self.train_split, self.test_split).check(self.name)
         if self.limit is not None and (
             isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
         ):
@@ -263,7 +304,30 @@ class FolderDataset:
 
     def split_of(self, sample_id: str) -> str:
         """``"train"`` or ``"test"``: the side of this dataset's split ``sample_id`` is on."""
-        return split_of(sample_id, self.seed, self.test_fraction)
+        if self.split_by == "hash":
+            return split_of(sample_id, self.seed, self.test_fraction)
+        sides = self._official_sides
+        if sample_id not in sides:
+            msg = f"Dataset {self.name!r} has no sample {sample_id!r}."
+            raise KeyError(msg)
+        return sides[sample_id]
+
+    @cached_property
+    def _official_sides(self) -> dict[str, str]:
+        """The side of every entry under the dataset's declared split (``split_by``)."""
+        rule = OfficialSplit(self.split_by, self.train_split, self.test_split)
+        images = Path(self.images)
+        return rule.sides(
+            [(e.id, e.image.relative_to(images).as_posix()) for e in self._listing[0]], self.name
+        )
+
+    def _split_rule(self) -> str:
+        if self.split_by == "hash":
+            return f"seed {self.seed} and test_fraction {self.test_fraction}"
+        return (
+            f"split_by={self.split_by}, train_split={self.train_split!r}, "
+            f"test_split={self.test_split!r}"
+        )
 
     def pairs(self) -> list[Entry]:
         """The entries to load, in natural order: after the split, at most ``limit``.
@@ -282,8 +346,8 @@ class FolderDataset:
             if not chosen:
                 msg = (
                     f"Dataset {self.name!r}: the {self.split} split is empty (0 of "
-                    f"{len(entries)} samples with seed {self.seed} and test_fraction "
-                    f"{self.test_fraction}); choose another seed or test_fraction."
+                    f"{len(entries)} samples with {self._split_rule()}); choose another "
+                    "seed or test_fraction, or check the declared split."
                 )
                 raise ValueError(msg)
             entries = chosen
@@ -372,13 +436,20 @@ class FolderDataset:
                 f"Field of view {entry.fov}",
             )
             self._check_size("field of view", entry.fov, fov, entry.image, image)
-        polarity = resolve_polarity(self.polarity, image, fov)
+        evidence: dict[str, object] = {}
+        if self.polarity == "auto":  # decided inside the field of view, with its evidence
+            decision = polarity_decision(image, fov)
+            warn_if_unsure(decision, f"{self.name!r} image {entry.id!r}")
+            polarity, evidence = decision.polarity, decision.record()
+        else:
+            polarity = resolve_polarity(self.polarity, image, fov)
         meta = {
             "image_path": str(entry.image),
             "mask_path": str(entry.mask),
             "fov_path": None if entry.fov is None else str(entry.fov),
             "page": entry.page,
             "polarity_rule": self.polarity,
+            "polarity_evidence": evidence,
             "inverted": bool(self.invert),
         }
         return Sample(

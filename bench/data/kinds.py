@@ -57,19 +57,25 @@ class FolderConfig:
     masks: str | None = "masks"
     image_pattern: str = "{id}.png"  # pairing: {id} is the shared part, * any characters
     mask_pattern: str = "{id}.png"
-    truth_value: Any = 255  # an integer, or "nonzero"
+    truth_value: Any = 255  # an integer, "nonzero", or "two_valued" (the higher of two values)
     polarity: str = "bright"  # "bright", "dark" objects, or "auto" (decided per image)
     invert: bool = False  # an explicit "invert first" step (max - image) when read
     grey: str = "mean"  # colour to grey: "mean" (ImageJ) or "luminance" (BT.601)
     instance_masks: bool = False  # mask_pattern names a folder of per-object masks
     fov: str | None = None  # folder of field-of-view masks; None: the whole image
     fov_pattern: str = "{id}.png"
-    fov_value: Any = 255  # the value inside the field of view, or "nonzero"
+    fov_value: Any = 255  # the value inside the field of view (same rules as truth_value)
     fov_for_threshold: bool = True  # global thresholds estimated inside the field of view
     unpaired: str = "error"  # files without a partner: "error", or "skip" (with a warning)
-    split: str = "all"  # "all", "train" or "test" (seeded hash of each sample id)
-    test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION
-    seed: int = 0
+    split: str = "all"  # "all", "train" or "test": which side to yield
+    test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION (split_by=hash)
+    seed: int = 0  # (split_by=hash)
+    # How each sample's side is decided: "hash" (seeded hash of its id), or the dataset's
+    # official split: "folder" (training/ vs test/ on the image's path), "list" (text files
+    # of ids, relative to root), "pattern" (globs of the image's path below images).
+    split_by: str = "hash"
+    train_split: str | None = None  # folder name, list file or pattern of the train side
+    test_split: str | None = None  # … of the test side
     limit: int | None = None  # at most N samples (after the split)
     max_pixels: int = 268435456  # largest page (2**28 px), checked from headers before decoding
     second_observer: str | None = None  # folder of a second annotation

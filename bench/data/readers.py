@@ -22,8 +22,12 @@ Whatever the format:
   page at a time (``page=``); :func:`page_count` says how many there are.
 
 Masks (ground truth, field of view) are read the same way and turned into
-booleans by a value rule (:func:`value_mask`): the foreground value, or
-``"nonzero"``.
+booleans by a value rule (:func:`value_mask`): the foreground value,
+``"nonzero"``, or ``"two_valued"`` (the higher of two values, for masks
+published as 2-colour palettes that are not 0 and 255).
+
+Compressed TIFF (LZW, Deflate, JPEG, …, the usual form of public retinal and
+microscopy sets) is decoded by ``imagecodecs``, a dependency of the package.
 
 Decompression bombs: a file's header says how large it is before anything is
 decoded. :func:`image_header` reads only the header (the PNG ``IHDR`` chunk,
@@ -47,6 +51,7 @@ import numpy as np
 __all__ = [
     "GREY_RULES",
     "MAX_PIXELS",
+    "VALUE_RULES",
     "Header",
     "check_header",
     "image_header",
@@ -267,24 +272,76 @@ def read_image(
     return array
 
 
+VALUE_RULES = ("nonzero", "two_valued")
+"""The named mask value rules (besides a foreground value, an integer).
+
+``nonzero``: every value but 0 is foreground; the mask must hold a 0 when it
+holds more than one value (else the background would count as foreground).
+``two_valued``: the mask holds at most two values and the higher one is the
+foreground, whatever the two are: a 2-colour palette GIF or PNG whose
+colours are grey 3 and 253 (as some second observers are published), or
+0/1, 0/255, 1/2. A mask of one value is all background (no value is
+higher). Three or more values are an error naming them."""
+
+
+def _shown(found: np.ndarray) -> str:
+    return ", ".join(str(v) for v in found[:12]) + (" …" if found.size > 12 else "")
+
+
 def value_mask(values: np.ndarray, rule: int | str, source: str) -> np.ndarray:
-    """Boolean mask of ``values`` under a value rule (``"nonzero"`` or the foreground value).
+    """Boolean mask of ``values`` under a value rule (a foreground value or a named rule).
 
     With an integer rule the array may hold that value and one other (the
-    background); anything else is an error naming the values found.
+    background); with ``"two_valued"`` any two values, the higher one being
+    the foreground; with ``"nonzero"`` anything but 0, provided a 0 is there
+    when several values are. Anything else is an error naming the values
+    found and the rule that fits them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grey_gif = np.array([[3, 253], [253, 3]], np.uint8)
+    >>> value_mask(grey_gif, "two_valued", "mask").tolist()
+    [[False, True], [True, False]]
+    >>> value_mask(np.array([[0, 7]]), "nonzero", "mask").tolist()
+    [[False, True]]
     """
     if rule == "nonzero":
+        if values.size and not (values == 0).any():
+            found = np.unique(values)
+            if found.size > 1:
+                msg = (
+                    f"{source} holds no 0 but the values {_shown(found)}: under the rule "
+                    "'nonzero' every pixel, background included, would be foreground. Set the "
+                    "dataset's value rule (truth_value / fov_value) to 'two_valued' (the higher "
+                    f"value is the foreground) or to the foreground value."
+                )
+                raise ValueError(msg)
         return values != 0
+    if rule == "two_valued":
+        found = np.unique(values)
+        if found.size > 2:
+            msg = (
+                f"{source} is not two-valued: found values {_shown(found)}. Set the dataset's "
+                "value rule (truth_value / fov_value) to the foreground value or to 'nonzero'."
+            )
+            raise ValueError(msg)
+        if found.size < 2:
+            return np.zeros(values.shape, bool)
+        return values == found[-1]
     if isinstance(rule, bool) or not isinstance(rule, (int, np.integer)):
-        msg = f"A mask value rule must be an integer or 'nonzero'; got {rule!r}."
+        msg = (
+            f"A mask value rule must be an integer (the foreground value), 'nonzero' or "
+            f"'two_valued'; got {rule!r}."
+        )
         raise ValueError(msg)
     found = np.unique(values)
     if found.size > 2 or (found.size == 2 and rule not in found):
-        shown = ", ".join(str(v) for v in found[:12]) + (" …" if found.size > 12 else "")
+        hint = " or 'two_valued' (the higher value is the foreground)" if found.size == 2 else ""
         msg = (
             f"{source} is not binary under the rule foreground == {rule}: found values "
-            f"{shown}. Set the dataset's value rule (truth_value / fov_value) to one of "
-            "them or to 'nonzero'."
+            f"{_shown(found)}. Set the dataset's value rule (truth_value / fov_value) to one "
+            f"of them{hint}, or to 'nonzero'."
         )
         raise ValueError(msg)
     return values == rule
@@ -297,9 +354,10 @@ def read_truth(
 
     Parameters
     ----------
-    truth_value : int or "nonzero"
-        The value that marks foreground. Any value other than it and one
-        background value is an error naming the values found.
+    truth_value : int, "nonzero" or "two_valued"
+        The value that marks foreground, or a rule of :data:`VALUE_RULES`
+        (:func:`value_mask`). Values the rule does not expect are an error
+        naming the values found.
     """
     image = read_image(path, page=page, max_pixels=max_pixels)
     return value_mask(image, truth_value, f"Ground truth {path}")
@@ -409,7 +467,9 @@ def _read_tiff(path: Path, page: int, mmap: bool) -> np.ndarray:
     if axes not in ("YX", "YXS"):
         msg = f"{path}: TIFF pages with axes {axes!r} are not 2-D images (expected YX or YXS)."
         raise ValueError(msg)
-    if axes == "YXS" and photometric != int(tifffile.PHOTOMETRIC.RGB):
+    # JPEG-compressed colour is stored as YCbCr and decoded to RGB by tifffile.
+    colour = (int(tifffile.PHOTOMETRIC.RGB), int(tifffile.PHOTOMETRIC.YCBCR))
+    if axes == "YXS" and photometric not in colour:
         array = array[..., 0]  # grey with extra samples (alpha, …): the first is the grey
     return array
 

@@ -119,23 +119,36 @@ def gather_evidence(
     failures: dict[str, list[str]] = {}
     mismatched: list[str] = []
     seen: set[str] = set()
+    # A second annotation that cannot be read costs its own rows, loudly, never the
+    # curves, regret and overlays of the methods (they do not depend on it).
+    observer_failures: list[str] = []
     try:
         observers = observer_masks(dataset_config)
+    except (FileNotFoundError, ValueError) as error:
+        observers = None
+        observer_failures.append(str(error))
+    try:
         samples = iter_samples(dataset_config, set(table["image"]))
         for sample in samples:
             seen.add(sample.id)
             rows = table[table["image"] == sample.id]
-            if observers is not None and sample.id in observers:
-                row = observer_row(
-                    sample,
-                    observers[sample.id],
-                    dataset_config.get("truth_value", 255),
-                    str(rows["dataset"].iloc[0]),
-                )
-                for column in ("split", "dataset_hash"):
-                    if column in rows:
-                        row[column] = rows[column].iloc[0]
-                evidence.observer_rows.append(row)
+            if observers is not None and sample.id not in observers:
+                observer_failures.append(f"{sample.id}: no second-observer file")
+            elif observers is not None:
+                try:
+                    row = observer_row(
+                        sample,
+                        observers[sample.id],
+                        dataset_config.get("truth_value", 255),
+                        str(rows["dataset"].iloc[0]),
+                    )
+                except (FileNotFoundError, ValueError) as error:
+                    observer_failures.append(f"{sample.id}: {error}")
+                else:
+                    for column in ("split", "dataset_hash"):
+                        if column in rows:
+                            row[column] = rows[column].iloc[0]
+                    evidence.observer_rows.append(row)
             for preprocessing, group in rows.groupby("preprocessing", sort=False):
                 _one_image(
                     sample,
@@ -154,6 +167,9 @@ def gather_evidence(
             f"Images not reachable ({error}); no threshold curves, regret or overlays."
         )
         return evidence
+    finally:
+        if observer_failures:
+            evidence.notes.insert(0, _observer_note(dataset_config, observer_failures))
     missing = sorted(set(table["image"]) - seen)
     if missing:
         evidence.notes.append(
@@ -171,6 +187,18 @@ def gather_evidence(
     for reason, configs in failures.items():
         evidence.notes.append(f"No overlay for {', '.join(sorted(set(configs)))}: {reason}")
     return evidence
+
+
+def _observer_note(dataset_config: Mapping[str, Any], failures: list[str]) -> str:
+    """The note that says which second-observer annotations are not in the report, and why."""
+    more = f"; … ({len(failures) - 5} more)" if len(failures) > 5 else ""
+    shown = "; ".join(failures[:5]) + more
+    return (
+        f"SECOND OBSERVER INCOMPLETE: the dataset declares a second annotation "
+        f"({dataset_config.get('second_observer')!r}) but {len(failures)} of its files could "
+        f"not be used, so its reference row leaves them out: {shown}. Fix the files or the "
+        "dataset's second_observer / second_observer_pattern / truth_value."
+    )
 
 
 def _one_image(

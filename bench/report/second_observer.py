@@ -12,7 +12,12 @@ A dataset declares it in its config (``conf/dataset/<name>.yaml``)::
     second_observer_pattern: "{id}.png"  # optional; default: mask_pattern
 
 The annotation is read with the dataset's ``truth_value`` rule and scored
-within the sample's field of view. Its rows carry ``reference = True``, so a
+within the sample's field of view; a second observer published as a
+2-colour palette GIF (grey 3 and 253) needs ``truth_value: two_valued``,
+which reads 0/255 first-observer masks the same way. A file that cannot be
+read leaves the reference row without it and the report says so in a note
+headed "SECOND OBSERVER INCOMPLETE" (:mod:`bench.report.images`); the
+methods' curves, regret and overlays do not depend on it. Its rows carry ``reference = True``, so a
 leaderboard shows them without ranking them.
 """
 

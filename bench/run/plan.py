@@ -38,7 +38,8 @@ import numpy as np
 
 import algorithms
 from algorithms import FILTERS, SEGMENTERS, Filter, GlobalThreshold, LearnedSegmenter, Segmenter
-from bench.data import Sample, Split, resolve_polarity
+from bench.data import Sample, Split, polarity_decision, resolve_polarity
+from bench.data.polarity import warn_if_unsure
 from bench.data.predictions import PREDICTIONS, PredictionFolder, PredictionsConfig
 from bench.metrics import METRICS
 from bench.metrics import select as select_metrics
@@ -433,5 +434,11 @@ def as_samples(
                 f"truth must be a boolean array; got dtype {truth.dtype}. Compare it with a value."
             )
             raise ValueError(msg)
-        return [Sample("image", data, truth, fov, resolve_polarity(polarity, data, fov))]
+        meta: dict[str, Any] = {"polarity_rule": polarity}
+        if polarity == "auto":
+            decision = polarity_decision(data, fov)
+            warn_if_unsure(decision, "the image")
+            meta["polarity_evidence"] = decision.record()
+            return [Sample("image", data, truth, fov, decision.polarity, meta)]
+        return [Sample("image", data, truth, fov, resolve_polarity(polarity, data, fov), meta)]
     return data

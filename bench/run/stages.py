@@ -279,6 +279,8 @@ def result_row(
         "method_params": config.method_params,
         "filter_params": config.filter_params,
         "config_id": config.config_id,
+        # polarity: auto's evidence (polarity_basis, polarity_unsure, …; bench.data.polarity)
+        **sample.meta.get("polarity_evidence", {}),
         **{f"algo_{k}": v for k, v in seg.get_params().items()},
         **{f"filter_{k}": v for k, v in filt.get_params().items()},
         **(extra or {}),

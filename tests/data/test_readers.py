@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from bench.data import GREY_RULES, page_count, read_image, read_truth, to_grey
+from bench.data import GREY_RULES, page_count, read_image, read_truth, to_grey, value_mask
 
 GREY8 = np.array([[0, 17, 128], [200, 254, 255]], np.uint8)
 GREY16 = np.array([[0, 300, 4095], [40000, 65534, 65535]], np.uint16)
@@ -238,3 +238,90 @@ def test_single_page_formats_have_one_page(tmp_path: Path) -> None:
     assert page_count(path) == 1
     with pytest.raises(ValueError, match=r"has 1 page\(s\); page 1 does not exist"):
         read_image(path, page=1)
+
+
+# -- files as published: compressed TIFF, 2-colour palette masks ------------------
+
+
+@pytest.mark.parametrize(
+    ("compression", "stored"), [("lzw", "LZW"), ("zlib", "ADOBE_DEFLATE"), ("jpeg", "JPEG")]
+)
+def test_compressed_tiff_is_read_as_published(tmp_path: Path, compression: str, stored) -> None:
+    ramp = np.add.outer(np.arange(48), np.arange(64)).astype(np.uint8) * 2
+    rgb = np.dstack([ramp, 255 - ramp, ramp // 2])
+    for name, array in (("grey", ramp), ("rgb", rgb)):
+        path = tmp_path / f"{name}_{compression}.tif"
+        tifffile.imwrite(path, array, compression=compression, photometric=None)
+        with tifffile.TiffFile(path) as tif:
+            assert tif.pages[0].compression.name == stored
+        out = read_image(path)
+        expected = ramp if name == "grey" else _mean(rgb)
+        assert out.dtype == np.uint8
+        if compression == "jpeg":  # lossy: close, not equal
+            assert np.abs(out.astype(int) - expected).max() <= 4
+        else:
+            np.testing.assert_array_equal(out, expected)
+
+
+def test_a_compressed_tiff_mask_is_read_exactly(tmp_path: Path) -> None:
+    truth = np.zeros((30, 40), bool)
+    truth[5:20, 10:30] = True
+    tifffile.imwrite(tmp_path / "m.tif", (truth * 255).astype(np.uint8), compression="lzw")
+    np.testing.assert_array_equal(read_truth(tmp_path / "m.tif", 255), truth)
+
+
+def _palette(path: Path, indices: np.ndarray, colours: tuple[int, ...]) -> Path:
+    image = Image.fromarray(indices.astype(np.uint8), mode="P")
+    image.putpalette([c for colour in colours for c in (colour,) * 3])
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["gif", "png"])
+def test_two_colour_palette_mask_under_two_valued(tmp_path: Path, suffix: str) -> None:
+    truth = np.zeros((20, 30), bool)
+    truth[4:12, 6:25] = True
+    path = _palette(tmp_path / f"observer.{suffix}", truth, (3, 253))
+    np.testing.assert_array_equal(np.unique(read_image(path)), [3, 253])
+    np.testing.assert_array_equal(read_truth(path, "two_valued"), truth)
+    # The palette's order does not matter: the higher value is the object.
+    swapped = _palette(tmp_path / f"swapped.{suffix}", ~truth, (253, 3))
+    np.testing.assert_array_equal(read_truth(swapped, "two_valued"), truth)
+    with pytest.raises(ValueError, match=r"holds no 0 but the values 3, 253.*'two_valued'"):
+        read_truth(path, "nonzero")
+    with pytest.raises(ValueError, match=r"found values 3, 253.*or 'two_valued'"):
+        read_truth(path, 255)
+
+
+@pytest.mark.parametrize(
+    ("values", "rule", "expected"),
+    [
+        ([[0, 1], [1, 0]], "two_valued", [[False, True], [True, False]]),
+        ([[7, 7], [7, 7]], "two_valued", [[False, False], [False, False]]),  # one value: no object
+        ([[0, 3], [5, 0]], "nonzero", [[False, True], [True, False]]),  # labels: fine
+        ([[9, 9], [9, 9]], "nonzero", [[True, True], [True, True]]),
+        ([[0, 0], [0, 0]], "nonzero", [[False, False], [False, False]]),
+    ],
+)
+def test_value_rules(values, rule, expected) -> None:
+    np.testing.assert_array_equal(value_mask(np.array(values, np.uint8), rule, "m"), expected)
+
+
+@pytest.mark.parametrize(
+    ("values", "rule", "message"),
+    [
+        ([[0, 1], [2, 0]], "two_valued", "is not two-valued: found values 0, 1, 2"),
+        ([[3, 253], [4, 3]], "nonzero", "holds no 0 but the values 3, 4, 253"),
+        ([[0, 1]], "one", "must be an integer .*'nonzero' or 'two_valued'; got 'one'"),
+    ],
+)
+def test_value_rule_errors_name_the_values_and_the_fix(values, rule, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        value_mask(np.array(values, np.uint8), rule, "m")
+
+
+def test_a_folder_dataset_refuses_an_unknown_value_rule(tmp_path: Path) -> None:
+    from bench.data import FolderDataset
+
+    with pytest.raises(ValueError, match=r"truth_value must be an integer .* got 'nonzer'"):
+        FolderDataset("d", tmp_path, tmp_path, truth_value="nonzer")

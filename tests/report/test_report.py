@@ -200,6 +200,66 @@ def test_a_sweep_ends_with_a_report_unless_disabled(tmp_path: Path) -> None:
     assert not (tmp_path / "off" / "report").exists()
 
 
+def _palette_gif(path: Path, mask: np.ndarray, colours=(3, 253)) -> None:
+    """A 2-colour palette GIF, as some second observers are published (grey 3 and 253)."""
+    gif = Image.fromarray(mask.astype(np.uint8), mode="P")
+    gif.putpalette([c for colour in colours for c in (colour,) * 3])
+    gif.save(path)
+
+
+def test_second_observer_as_a_palette_gif_under_two_valued(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    pairs = _synthetic_dataset(tmp_path / "data", rng)
+    (tmp_path / "data" / "observer_gif").mkdir()
+    for key, (_, second) in enumerate(pairs):
+        _palette_gif(tmp_path / "data" / "observer_gif" / f"{key}.gif", second)
+    config = {
+        "name": "synthetic", "root": str(tmp_path / "data"), "truth_value": "two_valued",
+        "second_observer": "observer_gif", "second_observer_pattern": "{id}.gif",
+    }  # fmt: skip
+    table = bench.evaluate(bench.data.from_config(config), ["otsu"], [None])
+    table.to_parquet(tmp_path / "t.parquet")
+    board = build_report(load_results([tmp_path / "t.parquet"], [config]), resamples=50).boards[0]
+    human = board.leaderboard[board.leaderboard["reference"]]
+    expected = np.mean([mcc(confusion_counts(t, s)) for t, s in pairs])
+    assert human["macro"].iloc[0] == pytest.approx(expected)
+    assert not any("SECOND OBSERVER" in note for note in board.notes)
+    # Under 'nonzero' both palette colours would be foreground: an error naming the fix,
+    # reported loudly, and the methods' curves and regret are still there.
+    board = build_report(
+        load_results([tmp_path / "t.parquet"], [{**config, "truth_value": "nonzero"}]),
+        resamples=50,
+    ).boards[0]
+    assert not board.leaderboard["reference"].any()
+    (note,) = [n for n in board.notes if "SECOND OBSERVER INCOMPLETE" in n]
+    assert "3 of its files" in note
+    assert "holds no 0 but the values 3, 253" in note
+    assert "two_valued" in note
+    assert board.leaderboard["regret"].notna().all()
+
+
+def test_an_unreadable_second_observer_file_is_reported_not_silent(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    _synthetic_dataset(tmp_path / "data", rng)
+    (tmp_path / "data" / "observer2" / "1.png").write_bytes(b"not a png")
+    config = {"name": "synthetic", "root": str(tmp_path / "data"), "second_observer": "observer2"}
+    table = bench.evaluate(bench.data.from_config(config), ["otsu", "li"], [None])
+    table.to_parquet(tmp_path / "t.parquet")
+    report = build_report(load_results([tmp_path / "t.parquet"], [config]), resamples=50)
+    board = report.boards[0]
+    (note,) = [n for n in board.notes if "SECOND OBSERVER INCOMPLETE" in n]
+    assert "1 of its files" in note
+    assert "1: Cannot read" in note
+    human = board.leaderboard[board.leaderboard["reference"]]
+    assert len(human) == 1  # the two readable annotations still give the reference row
+    methods = board.leaderboard[~board.leaderboard["reference"]]
+    assert methods["regret"].notna().all()  # curves and regret are not switched off
+    write_report(report, tmp_path / "out")
+    assert "SECOND OBSERVER INCOMPLETE" in (tmp_path / "out" / "leaderboard.md").read_text()
+
+
 HOSTILE = "<script>alert(1)</script>"
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -266,3 +268,42 @@ def test_unet_fit_survives_the_cache(tmp_path: Path, fast_params) -> None:
     assert again["train_cached"].all()
     counts = ["tp", "fp", "fn", "tn"]
     pd.testing.assert_frame_equal(first[counts], again[counts])
+
+
+@pytest.mark.slow
+def test_cli_trains_on_the_official_training_folder_and_scores_the_test_folder(
+    tmp_path: Path,
+) -> None:
+    samples = _samples(5)
+    official = {"s0": "training", "s1": "training", "s2": "training", "s3": "test", "s4": "test"}
+    assert {s.id: RULE.of(s.id) for s in samples} != {  # the hash would split them otherwise
+        k: "train" if v == "training" else "test" for k, v in official.items()
+    }
+    for s in samples:
+        for role, array in (("images", s.image), ("masks", (s.truth * 255).astype(np.uint8))):
+            folder = tmp_path / "data" / official[s.id] / role
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(array).save(folder / f"{s.id}.png")
+    done = _bench(
+        tmp_path, "algo=pixel_classifier", "algo.sigmas=[1.0,2.0]", "algo.n_samples=1500",
+        "algo.n_estimators=5", "filter=none", "dataset=folder", "dataset.name=official",
+        f"dataset.root={tmp_path / 'data'}", "dataset.images=.", "dataset.masks=.",
+        "dataset.image_pattern='*/images/{id}.png'", "dataset.mask_pattern='*/masks/{id}.png'",
+        "dataset.polarity=dark", "dataset.split_by=folder", "output.overlays=false",
+        "output.histograms=false", f"hydra.run.dir={tmp_path / 'run'}",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    table = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
+    assert sorted(table["image"]) == ["s3", "s4"]  # scored: the official test set only
+    assert (table["split"] == "test").all()
+    assert (table["n_train"] == 3).all()
+    # Trained on exactly the three training images: the cache key hashes the training
+    # arrays with the model's parameters (those the command line gave it).
+    (cached,) = (tmp_path / "results" / "cache" / "learned").glob("official-*.model.zip")
+    with zipfile.ZipFile(cached) as archive:
+        entry = json.loads(archive.read("entry.json"))
+    model = algorithms.get("pixel_classifier", sigmas=[1.0, 2.0], n_samples=1500, n_estimators=5)
+    train = [s for s in samples if official[s.id] == "training"]
+    key = training_key(model, [s.image for s in train], [s.truth for s in train], [None] * 3)
+    assert entry["key"] == key
+    assert entry["n_train"] == 3
