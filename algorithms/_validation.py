@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -91,3 +93,17 @@ def check_choice(value: object, choices: tuple[str, ...], *, name: str) -> str:
         msg = f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
         raise ValueError(msg)
     return str(value)
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """The hint of every "unknown name" message: ``" Did you mean 'x'?"``, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("radus", ["radius", "k"])
+    " Did you mean 'radius'?"
+    >>> did_you_mean("zzz", ["radius", "k"])
+    ''
+    """
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

@@ -30,7 +30,7 @@ SUMMARY_COLUMNS = [
     "accuracy", "f1", "mcc", "t_segment_s",
 ]  # fmt: skip
 USER_ERRORS = (
-    ConfigError, UnknownNameError, ValueError, FileNotFoundError, TypeError, MissingDependencyError,
+    ConfigError, UnknownNameError, ValueError, FileNotFoundError, MissingDependencyError,
 )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""``python -m bench``: the Hydra entry point (thin; the work is in bench.cli.job).
+"""``segbench run`` and ``python -m bench``: the Hydra entry point (thin; the work is in job).
 
 python -m bench                                   # article defaults on the KESM sample
 python -m bench algo=li filter.size=5
@@ -8,13 +8,15 @@ python -m bench -m algo=otsu,li,adaptive filter.size=1,3,5,7
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from bench.cli.config import register_configs
+from bench.cli.config import check_override_keys, register_configs
+from bench.cli.help import run_help, version_text
 from bench.cli.job import (
     USER_ERRORS,
     discard_hydra_files,
@@ -23,7 +25,7 @@ from bench.cli.job import (
     report_error,
     run,
 )
-from bench.cli.overrides import CONF_DIR, check_group_choices
+from bench.cli.overrides import CONF_DIR, check_group_choices, config_dirs, with_user_searchpath
 
 register_configs()
 
@@ -45,16 +47,30 @@ def main(cfg: DictConfig) -> None:
             record_failure(output_dir, hydra_cfg.overrides.task, error)
             return
         sys.exit(2)
-    print(format_table(table))
+    if hydra_cfg.mode != RunMode.MULTIRUN or not cfg.get("quiet", False):
+        print(format_table(table))
     print(f"\nresults: {output_dir}")
 
 
-def entry() -> None:
-    """``python -m bench``: check the config group choices, then run Hydra's main."""
-    problem = check_group_choices(sys.argv[1:])
+def entry(argv: Sequence[str] | None = None, prog: str = "python -m bench") -> None:
+    """Check the command line, then run Hydra's main on it.
+
+    ``--help`` and ``--version`` are answered here; an unknown group option
+    or key exits with status 2 and a did-you-mean before Hydra starts.
+    ``$SEGBENCH_CONFIG``'s folders are added to ``hydra.searchpath``.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in args or "--help" in args:
+        print(run_help(prog, config_dirs(args)))
+        sys.exit(0)
+    if "--version" in args:
+        print(version_text())
+        sys.exit(0)
+    problem = check_group_choices(args) or check_override_keys(args)
     if problem:
         report_error(problem)
         sys.exit(2)
+    sys.argv = [sys.argv[0], *with_user_searchpath(args)]
     main()
 
 

@@ -6,9 +6,10 @@ From Python::
     table, trials = try_all_table(image, truth=truth)     # one row per method
     save_montage("try_all.png", image, trials, truth=truth)
 
-From the shell (writes ``try_all.csv`` and ``try_all.png`` into ``--out``)::
+From the shell (writes ``try_all.csv`` and ``try_all.png`` into ``--out``,
+by default ``results/try_all/<image>/``)::
 
-    python -m bench.try_all ../shared/data/kesm/images/grayscale.png \\
+    segbench try-all ../shared/data/kesm/images/grayscale.png \\
         --truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3
 
 A method that finds no threshold, or fails, keeps its row and its panel: the
@@ -34,6 +35,7 @@ import pandas as pd
 
 import algorithms
 from algorithms import GlobalThreshold, Trial, try_all
+from bench.cli.help import command_parser
 from bench.data import invert, read_image, read_truth
 from bench.metrics import METRICS, confusion_counts, scores
 from bench.report.plots import overlay_rgb
@@ -152,10 +154,22 @@ def save_montage(
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bench.try_all IMAGE [--truth MASK] [--dark] [--median N] [--out DIR]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.try_all", description=__doc__.split("\n")[0]
+def parser(prog: str = "python -m bench.try_all") -> argparse.ArgumentParser:
+    """The command line of ``segbench try-all``."""
+    parser = command_parser(
+        prog,
+        "Every global threshold method on one image: a table (threshold, and with --truth\n"
+        "the confusion counts and scores) and a montage of the masks or TP/FP/FN overlays.\n"
+        "Writes try_all.csv and try_all.png into --out (default results/try_all/<image>/).",
+        [
+            (f"{prog} ../shared/data/kesm/images/grayscale.png", "thresholds and masks only"),
+            (
+                f"{prog} ../shared/data/kesm/images/grayscale.png "
+                "--truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3",
+                "scored",
+            ),
+            (f"{prog} page.png --dark --ignore-white --out /tmp/page", "a page, elsewhere"),
+        ],
     )
     parser.add_argument("image", type=Path, help="image file (colour is averaged to grey)")
     parser.add_argument("--truth", type=Path, help="ground-truth mask file, to score each method")
@@ -166,8 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--median", type=int, default=1, help="median filter size first (1: none)")
     parser.add_argument("--ignore-black", action="store_true", help="do not count level 0")
     parser.add_argument("--ignore-white", action="store_true", help="do not count the top level")
-    parser.add_argument("--out", type=Path, default=Path("."), help="folder for try_all.csv/.png")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--out", type=Path, help="folder for try_all.csv/.png (default: results/try_all/<image>/)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.try_all") -> int:
+    """``segbench try-all IMAGE [--truth MASK] [--dark] [--median N] [--out DIR]``."""
+    args = parser(prog).parse_args(argv)
     try:
         image = read_image(args.image)
         value = args.truth_value if args.truth_value == "nonzero" else int(args.truth_value)
@@ -181,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.out is None:
+        args.out = Path("results") / "try_all" / args.image.stem
     args.out.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out / "try_all.csv") as tmp:
         table.to_csv(tmp, index=False)

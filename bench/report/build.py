@@ -351,17 +351,28 @@ def _default_out(paths: Sequence[str]) -> Path:
     return Path("results") / "reports" / dt.datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m bench.report``."""
-    p = argparse.ArgumentParser(
-        prog="python -m bench.report",
-        description="Leaderboards, statistics and figures of benchmark runs.",
+def parser(prog: str = "python -m bench.report") -> argparse.ArgumentParser:
+    """The command line of ``segbench report`` (``python -m bench.report``)."""
+    from bench.cli.help import command_parser  # the one help style of every command
+
+    p = command_parser(
+        prog,
+        "Leaderboards, statistics and figures of benchmark runs: per dataset, configs ranked\n"
+        "by the macro mean with bootstrap intervals, paired tests, regret, Pareto plot, curves\n"
+        "and overlays. Writes leaderboard.csv/.md/.html (one self-contained file) into --out.",
+        [
+            (f"{prog} results/multirun/2026-11-27/10-00-00", "a sweep: its report/ folder"),
+            (f"{prog} run_a run_b table.parquet --metric f1 --out my_report", "several runs"),
+            (f"{prog} my_table.parquet --dataset-config conf/dataset/kesm.yaml", "a bare table"),
+        ],
     )
     p.add_argument("results", nargs="+", help="run folders, sweep folders or table files")
     p.add_argument("--metric", default="mcc", choices=list(METRICS), help="score to rank on")
-    p.add_argument("--out", help="output folder (default: RESULT/report for one folder)")
-    p.add_argument("--resamples", type=int, default=2000, help="bootstrap draws (default 2000)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--out", help="output folder (default: RESULT/report for one folder, else results/reports)"
+    )
+    p.add_argument("--resamples", type=int, default=2000, help="bootstrap draws")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument(
         "--dataset-config",
         action="append",
@@ -374,9 +385,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.report") -> int:
     """Entry point; returns the exit status (2 for bad input)."""
-    args = parser().parse_args(argv)
+    args = parser(prog).parse_args(argv)
     start = time.perf_counter()
     try:
         results = load_results(args.results, _dataset_configs(args.dataset_config))
