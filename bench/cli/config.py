@@ -149,6 +149,7 @@ class BenchConfig:
     score_split: str = "auto"
     allow_train_eval: bool = False  # score learned methods on their training images too
     cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
+    quiet: bool = False  # no progress output (also: --quiet)
 
 
 def _annotation(default: Any) -> Any:

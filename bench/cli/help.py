@@ -9,6 +9,7 @@ a run accepts — the comment beside each key in the YAML is its description.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import textwrap
@@ -17,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.cli.overrides import CONF_DIR, GROUPS, config_dirs, group_options, option_file
+from bench.progress import QUIET_ENV
 
 __all__ = ["KEY_DEPENDENCIES", "command_parser", "run_help", "version_text", "yaml_comments"]
 
@@ -42,6 +44,16 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
+class _Parser(argparse.ArgumentParser):
+    """Every command has ``-q/--quiet``: no progress output (``$SEGBENCH_QUIET``)."""
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        parsed = super().parse_args(args, namespace)
+        if getattr(parsed, "quiet", False):
+            os.environ[QUIET_ENV] = "1"
+        return parsed
+
+
 def command_parser(
     prog: str, description: str, examples: Sequence[tuple[str, str]]
 ) -> argparse.ArgumentParser:
@@ -59,12 +71,14 @@ def command_parser(
     lines = []
     for command, note in examples:
         lines += [f"  # {note}", f"  {command}"] if note else [f"  {command}"]
-    return argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog,
         description=description,
         epilog="examples:\n" + "\n".join(lines),
         formatter_class=_Formatter,
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    return parser
 
 
 def yaml_comments(path: Path) -> dict[str, str]:

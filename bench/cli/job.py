@@ -7,6 +7,7 @@ any config object.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import sys
@@ -17,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
+from bench.progress import QUIET_ENV
 from bench.report import plots
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.tiled import evaluate_with_runner
@@ -57,13 +59,18 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
 
 
-def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
+def run(cfg: DictConfig, output_dir: str | Path, *, progress: bool = True) -> pd.DataFrame:
     """Run the benchmark described by ``cfg`` and write it into ``output_dir``.
+
+    ``progress``: report the images (and training) on stderr, unless
+    ``cfg.quiet``. A sweep turns it off for its jobs and counts the jobs.
 
     Bad input raises before any result file exists; figures are drawn into a
     staging folder and moved into ``figures/`` only once the run succeeded.
     """
     output_dir = Path(output_dir)
+    if cfg.get("quiet", False):
+        os.environ[QUIET_ENV] = "1"
     groups = validate(cfg)
     dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
@@ -98,6 +105,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> pd.DataFrame:
             score_split=str(cfg.score_split),
             allow_train_eval=bool(cfg.allow_train_eval),
             cache_dir=cfg.cache_dir,
+            progress=progress,
         )
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
         write_table(table, output_dir)

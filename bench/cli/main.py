@@ -7,6 +7,7 @@ python -m bench -m algo=otsu,li,adaptive filter.size=1,3,5,7
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -26,6 +27,7 @@ from bench.cli.job import (
     run,
 )
 from bench.cli.overrides import CONF_DIR, check_group_choices, config_dirs, with_user_searchpath
+from bench.progress import QUIET_ENV
 
 register_configs()
 
@@ -36,8 +38,9 @@ register_configs()
 def main(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     output_dir = hydra_cfg.runtime.output_dir
+    sweeping = hydra_cfg.mode == RunMode.MULTIRUN
     try:
-        table = run(cfg, output_dir)
+        table = run(cfg, output_dir, progress=not sweeping)
     except USER_ERRORS as error:
         report_error(error)
         discard_hydra_files(output_dir)
@@ -47,8 +50,9 @@ def main(cfg: DictConfig) -> None:
             record_failure(output_dir, hydra_cfg.overrides.task, error)
             return
         sys.exit(2)
-    if hydra_cfg.mode != RunMode.MULTIRUN or not cfg.get("quiet", False):
-        print(format_table(table))
+    if sweeping:
+        return  # the sweep counts its jobs and ends with the combined leaderboard
+    print(format_table(table))
     print(f"\nresults: {output_dir}")
 
 
@@ -66,6 +70,9 @@ def entry(argv: Sequence[str] | None = None, prog: str = "python -m bench") -> N
     if "--version" in args:
         print(version_text())
         sys.exit(0)
+    if "--quiet" in args or "-q" in args:
+        args = [a for a in args if a not in ("--quiet", "-q")]
+        os.environ[QUIET_ENV] = "1"
     problem = check_group_choices(args) or check_override_keys(args)
     if problem:
         report_error(problem)

@@ -68,7 +68,7 @@ def publish(
     for name in datasets:
         config = dataset_config(name)
         start = time.perf_counter()
-        table = evaluate(from_config(config), names, FILTERS)
+        table = evaluate(from_config(config), names, FILTERS, progress=True)
         folder = out / "published" / name
         write_table(table, folder)
         text = OmegaConf.to_yaml({"dataset": config, "algo": names, "filter": FILTERS})
@@ -80,7 +80,7 @@ def publish(
             f"{name}: {table['image'].nunique()} images × {len(names)} methods × "
             f"{len(FILTERS)} filters in {time.perf_counter() - start:.1f} s"
         )
-    report = build_report(load_results(runs), **report_options)
+    report = build_report(load_results(runs), progress=True, **report_options)
     return write_report(report, out)
 
 

@@ -35,6 +35,7 @@ from PIL import Image
 
 from bench._util import natural_key
 from bench.metrics import METRICS
+from bench.progress import track
 from bench.report import figures
 from bench.report.images import ImageEvidence, gather_evidence
 from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, split_config
@@ -260,6 +261,7 @@ def build_report(
     curve_images: int = 24,
     tests_top: int = 5,
     thumbnail_size: int = 300,
+    progress: bool = False,
 ) -> Report:
     """Leaderboards, tests and figures of every board in ``results``.
 
@@ -281,10 +283,13 @@ def build_report(
         configs, showing at most this many images each.
     tests_top : int
         Paired tests between the leader and the next ``tests_top - 1`` configs.
+    progress : bool
+        Report progress over the boards on stderr (:mod:`bench.progress`).
     """
     if metric not in METRICS:
         msg = f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}."
         raise ValueError(msg)
+    found = list(boards(results.table))
     reports = [
         _board_report(
             board,
@@ -299,7 +304,7 @@ def build_report(
             tests_top=tests_top,
             thumbnail_size=thumbnail_size,
         )
-        for board in boards(results.table)
+        for board in track(found, "report", unit="boards", enabled=progress)
     ]
     return Report(reports, metric, resamples, seed, results.sources, results.notes, provenance())
 
@@ -398,6 +403,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.report"
             args.seed,
             images=not args.no_images,
             gallery_methods=args.gallery,
+            progress=True,
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

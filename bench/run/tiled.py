@@ -177,7 +177,7 @@ def evaluate_with_runner(
     ``runner=local`` is :func:`bench.evaluate` (each image whole); a lazily
     read 2-D image is read whole for it. ``tiled`` and ``dask`` are
     :func:`evaluate_tiled` on the engine they name, with its partial results
-    in ``run_dir``. ``learning`` (``score_split``, ``allow_train_eval``,
+    in ``run_dir``. ``learning`` (``score_split``, ``allow_train_eval``, ``progress``,
     ``cache_dir``) goes to :func:`bench.evaluate`: only the local runner
     trains learned methods.
     """
@@ -204,6 +204,7 @@ def evaluate_with_runner(
         return evaluate_tiled(
             data, methods, filters, tile_shape=tuple(runner.get("tile", DEFAULT_TILE)),
             stack_histogram=bool(runner.get("stack_histogram", False)), engine=engine,
-            run_dir=run_dir, progress=bool(runner.get("progress", False)), runner=name,
+            run_dir=run_dir, runner=name,
+            progress=bool(runner.get("progress", False)) and learning.get("progress", True),
             on_result=on_result,
         )  # fmt: skip

@@ -27,6 +27,7 @@ from algorithms import Filter, GlobalThreshold, LearnedSegmenter, Segmentation, 
 from algorithms.learned import image_digest
 from bench.data import Sample, Split, invert, resolve_polarity
 from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
+from bench.progress import Progress
 from bench.run.learned import Fitted, fit_learned
 
 __all__ = [
@@ -172,6 +173,7 @@ def _fit_all(
     train: list[Sample],
     cache_dir: str | Path | None,
     label: str,
+    progress: bool = False,
 ) -> dict[tuple[int, int], Fitted]:
     """Fit every learned method once per filter, on the train samples as they will be seen."""
     fits: dict[tuple[int, int], Fitted] = {}
@@ -190,8 +192,9 @@ def _fit_all(
                 fits[f, i] = Fitted(seg, float("nan"), False, seg.n_train_images_, "")
             else:
                 fits[f, i] = fit_learned(
-                    seg, images, truths, fovs, cache_dir=cache_dir, label=label
-                )
+                    seg, images, truths, fovs, cache_dir=cache_dir, label=label,
+                    progress=progress,
+                )  # fmt: skip
     return fits
 
 
@@ -348,6 +351,7 @@ def evaluate(
     score_split: str = "auto",
     allow_train_eval: bool = False,
     cache_dir: str | Path | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Score every method × filter on every sample; one row per combination.
 
@@ -387,6 +391,9 @@ def evaluate(
     cache_dir : path, optional
         Where fitted learned models are cached (e.g. ``"results/cache"``);
         None fits them anew.
+    progress : bool
+        Report progress on stderr (:mod:`bench.progress`: a bar on a
+        terminal, a few lines in a log).
 
     Returns
     -------
@@ -420,10 +427,12 @@ def evaluate(
     if any(s.requires_fit for s in segmenters):
         samples = list(samples)
         train = [s for s in samples if side_of(s) == "train"]
-        fits = _fit_all(segmenters, filter_list, train, cache_dir, dataset_name)
+        fits = _fit_all(segmenters, filter_list, train, cache_dir, dataset_name, progress)
     rows: list[dict[str, Any]] = []
     scored_learned: set[str] = set()
     warmed: set[tuple[int, str]] = set()
+    total = len(samples) if hasattr(samples, "__len__") else None  # type: ignore[arg-type]
+    bar = Progress(f"run {dataset_name}", total, unit="images", enabled=progress)
     for sample in samples:
         image, t_invert = sample.image, 0.0
         if sample.polarity == "dark":
@@ -467,6 +476,8 @@ def evaluate(
                 rows.append(row)
                 if on_result is not None:
                     on_result(Result(sample, filtered, result, row))
+        bar.update()
+    bar.close()
     unscored = sorted({fitted.segmenter.name for fitted in fits.values()} - scored_learned)
     if unscored:
         msg = (
