@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 from bench.cli.job import FAILURE_FILE
 from bench.cli.overrides import GROUPS, config_dirs, group_options, parse_overrides
 from bench.progress import Progress
+from bench.report.replay import SKIPPED_FILE
 from bench.results import gather_tables, write_table
 
 __all__ = ["GatherSweep", "SweepProgress", "SweepReport", "count_jobs", "top_configs"]
@@ -132,6 +133,11 @@ class GatherSweep(Callback):
             report = sweep_dir / "report" / "leaderboard.html"
             if report.is_file():
                 print(f"report: {report}")
+        skipped: list[str] = []
+        for path in sorted(sweep_dir.glob(f"*/{SKIPPED_FILE}")):
+            skipped += [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln]
+        for line in dict.fromkeys(skipped):  # each distinct warning once for the whole sweep
+            print(f"warning: {line}", file=sys.stderr)
         failures = sorted(sweep_dir.glob(f"*/{FAILURE_FILE}"))
         if failures:
             print(f"sweep: {len(failures)} job(s) stopped on bad input:", file=sys.stderr)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +18,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
+from bench.data import DatasetWarning
 from bench.progress import QUIET_ENV
 from bench.report import plots
+from bench.report.replay import SKIPPED_FILE
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.tiled import evaluate_with_runner
 from bench.run.whole_image import Result
@@ -42,28 +44,57 @@ def format_table(table: pd.DataFrame) -> str:
     if "n_train" in table.columns and (table["n_train"] > 0).any():
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
         columns += ["n_train", "t_train_s", "train_cached"]
-    if "filter_size" in table.columns:
-        columns.insert(columns.index("filter") + 1, "filter_size")
-    return table[columns].to_string(
+    # Every parameter the filters of the table have (filter_size, filter_sigma, …).
+    params = [c for c in table.columns if c.startswith("filter_") and table[c].notna().any()]
+    at = columns.index("filter") + 1
+    columns[at:at] = params
+    text = table[columns].to_string(
         index=False,
         formatters={
             **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
+            **{p: (lambda v: "" if pd.isna(v) else f"{v:g}") for p in params},
         },
     )
+    repeat = int(table["repeat"].max()) if "repeat" in table and len(table) else 1
+    if repeat > 1:
+        text += f"\n(t_segment_s: the median of {repeat} timed runs of each segmenter)"
+    return text
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+def _dataset_warnings(caught: list[warnings.WarningMessage], *, echo: bool) -> list[str]:
+    """The distinct :class:`DatasetWarning` messages of a run, each printed once (``echo``).
+
+    A dataset is listed several times in a run (its size, its content hash,
+    its samples): the same warning would otherwise be printed each time.
+    Other warnings are passed on unchanged.
+    """
+    messages: list[str] = []
+    for item in caught:
+        if issubclass(item.category, DatasetWarning):
+            text = str(item.message)
+            if text not in messages:
+                messages.append(text)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    if echo:
+        for text in messages:
+            print(f"warning: {text}", file=sys.stderr)
+    return messages
 
 
-def run(cfg: DictConfig, output_dir: str | Path, *, progress: bool = True) -> pd.DataFrame:
+def run(
+    cfg: DictConfig, output_dir: str | Path, *, progress: bool = True, echo_warnings: bool = True
+) -> pd.DataFrame:
     """Run the benchmark described by ``cfg`` and write it into ``output_dir``.
 
     ``progress``: report the images (and training) on stderr, unless
     ``cfg.quiet``. A sweep turns it off for its jobs and counts the jobs.
+    The dataset's warnings about files it left out are printed once
+    (``echo_warnings``; a sweep prints them once at its end) and kept in
+    ``skipped.txt``, which the report lists.
 
     Bad input raises before any result file exists; figures are drawn into a
     staging folder and moved into ``figures/`` only once the run succeeded.
@@ -74,18 +105,22 @@ def run(cfg: DictConfig, output_dir: str | Path, *, progress: bool = True) -> pd
     groups = validate(cfg)
     dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
-    dataset.pairs()  # pairing errors surface before any work
+    with warnings.catch_warnings(record=True) as early:
+        warnings.simplefilter("always", DatasetWarning)
+        dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"
     draw_overlays = bool(cfg.output.overlays)
     draw_histograms = bool(cfg.output.histograms)
 
     def draw(result: Result) -> None:
-        stem = _safe_name(result.row["image"])
+        stem = plots.figure_stem(str(result.row["image"]))
         seg, sample = result.segmentation, result.sample
         if draw_overlays:
+            row = result.row
             plots.save_overlay(
                 staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
-                title=f"{sample.id}: {result.row['config']}",
+                title=f"{sample.id}: {row['config']}",
+                counts={k.upper(): row[k] for k in ("tp", "fp", "fn", "tn")},
             )  # fmt: skip
         if draw_histograms:
             plots.save_histogram(
@@ -94,21 +129,27 @@ def run(cfg: DictConfig, output_dir: str | Path, *, progress: bool = True) -> pd
             )  # fmt: skip
 
     try:
-        table = evaluate_with_runner(
-            runner,
-            dataset,
-            [groups["algo"]],
-            [groups["filter"]],
-            repeat=int(cfg.repeat),
-            run_dir=output_dir / "tiles",
-            on_result=draw if draw_overlays or draw_histograms else None,
-            score_split=str(cfg.score_split),
-            allow_train_eval=bool(cfg.allow_train_eval),
-            cache_dir=cfg.cache_dir,
-            progress=progress,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DatasetWarning)
+            table = evaluate_with_runner(
+                runner,
+                dataset,
+                [groups["algo"]],
+                [groups["filter"]],
+                repeat=int(cfg.repeat),
+                run_dir=output_dir / "tiles",
+                on_result=draw if draw_overlays or draw_histograms else None,
+                score_split=str(cfg.score_split),
+                allow_train_eval=bool(cfg.allow_train_eval),
+                cache_dir=cfg.cache_dir,
+                progress=progress,
+            )
+        skipped = _dataset_warnings(early + caught, echo=echo_warnings)
         config_text = OmegaConf.to_yaml(cfg, resolve=True)
         write_table(table, output_dir)
+        if skipped:
+            with atomic_path(output_dir / SKIPPED_FILE) as tmp:
+                tmp.write_text("".join(f"{line}\n" for line in skipped), encoding="utf-8")
         with atomic_path(output_dir / "config.yaml") as tmp:
             tmp.write_text(config_text)
         write_json(provenance(config_text), output_dir / "provenance.json")

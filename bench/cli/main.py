@@ -40,7 +40,7 @@ def main(cfg: DictConfig) -> None:
     output_dir = hydra_cfg.runtime.output_dir
     sweeping = hydra_cfg.mode == RunMode.MULTIRUN
     try:
-        table = run(cfg, output_dir, progress=not sweeping)
+        table = run(cfg, output_dir, progress=not sweeping, echo_warnings=not sweeping)
     except USER_ERRORS as error:
         report_error(error)
         discard_hydra_files(output_dir)

@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from bench._util import natural_key
+from bench.data import DatasetWarning
 from bench.metrics import METRICS
 from bench.progress import track
 from bench.report import figures
@@ -56,8 +58,14 @@ def _jpeg(rgb: np.ndarray) -> bytes:
 
 
 def _split_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Images on each side of the dataset's train/test split, when the table records it."""
+    """Images on each side of the dataset's train/test split, where it means something.
+
+    Only a board with a learned method (``n_train`` > 0) depends on the split;
+    for thresholds alone the sides are labels of nothing.
+    """
     if "split" not in table or table["split"].isna().all():
+        return {}
+    if "n_train" not in table or not (table["n_train"].fillna(0) > 0).any():
         return {}
     images = table.drop_duplicates("image")["split"].fillna("unknown")
     return {str(k): int(v) for k, v in sorted(images.value_counts().items())}
@@ -290,23 +298,33 @@ def build_report(
         msg = f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}."
         raise ValueError(msg)
     found = list(boards(results.table))
-    reports = [
-        _board_report(
-            board,
-            results,
-            metric,
-            resamples,
-            seed,
-            images=images,
-            gallery_methods=gallery_methods,
-            curve_preprocessings=curve_preprocessings,
-            curve_images=curve_images,
-            tests_top=tests_top,
-            thumbnail_size=thumbnail_size,
-        )
-        for board in track(found, "report", unit="boards", enabled=progress)
-    ]
-    return Report(reports, metric, resamples, seed, results.sources, results.notes, provenance())
+    # Re-reading a dataset repeats its warnings about files it left out: the report lists
+    # each once among its notes instead of printing it again.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DatasetWarning)
+        reports = [
+            _board_report(
+                board,
+                results,
+                metric,
+                resamples,
+                seed,
+                images=images,
+                gallery_methods=gallery_methods,
+                curve_preprocessings=curve_preprocessings,
+                curve_images=curve_images,
+                tests_top=tests_top,
+                thumbnail_size=thumbnail_size,
+            )
+            for board in track(found, "report", unit="boards", enabled=progress)
+        ]
+    notes = list(results.notes)
+    for item in caught:
+        if not issubclass(item.category, DatasetWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+        elif str(item.message) not in notes:
+            notes.append(str(item.message))
+    return Report(reports, metric, resamples, seed, results.sources, notes, provenance())
 
 
 def write_report(report: Report, folder: str | Path, stem: str = "leaderboard") -> list[Path]:

@@ -94,6 +94,17 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _with_interval(value: float, low: float, high: float) -> str:
+    """``0.8946 [0.8801, 0.9077]``; the value alone when the interval is empty or a point.
+
+    A board of one image has nothing to resample: its "interval" would be the
+    value twice, which reads as certainty it does not have.
+    """
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)) or low == high:
+        return _num(value)
+    return f"{_num(value)} [{_num(low)}, {_num(high)}]"
+
+
 def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and text cells of a leaderboard as shown in the report."""
     metric = board["metric"].iloc[0] if len(board) else "score"
@@ -120,7 +131,7 @@ def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 r["method"],
                 r["preprocessing"] or "—",
                 str(r["images"]),
-                f"{_num(r['macro'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+                _with_interval(r["macro"], r["ci_low"], r["ci_high"]),
                 _num(r["micro"]),
                 _num(r["regret"]),
                 str(int(r["wins"])) if ranked else "—",
@@ -147,7 +158,7 @@ def test_rows(tests: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         [
             t["other"],
             str(t["n"]),
-            f"{_num(t['mean_difference'])} [{_num(t['ci_low'])}, {_num(t['ci_high'])}]",
+            _with_interval(t["mean_difference"], t["ci_low"], t["ci_high"]),
             f"{t['p_better']:.0%}" if not math.isnan(t["p_better"]) else "—",
             _p(t["wilcoxon_p"]),
             _p(t["holm_p"]),

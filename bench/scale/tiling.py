@@ -54,7 +54,7 @@ from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
 from bench.run.whole_image import FilterSpec, MethodSpec, as_filter, as_segmenter
 from bench.scale.engines import Engine, LocalEngine
 from bench.scale.tile_store import Progress, RunStore
-from bench.scale.volumes import Volume, as_source, content_identity, open_output
+from bench.scale.volumes import BinaryVolume, Volume, as_source, content_identity, open_output
 
 __all__ = ["Tile", "TiledResult", "UnitDone", "segment_tiled", "tile_grid", "tile_histogram"]
 
@@ -384,6 +384,8 @@ def segment_tiled(
     polarity: str = "bright",
     tile_shape: int | Sequence[int] = DEFAULT_TILE,
     stack_histogram: bool = False,
+    truth_value: int | str = 255,
+    fov_value: int | str = 255,
     out: Any = None,
     filtered_out: Any = None,
     engine: Engine | None = None,
@@ -402,8 +404,9 @@ def segment_tiled(
     segmenter, filter
         As in :func:`bench.evaluate`: a name, ``{"name": ..., **params}`` or
         an instance; ``filter=None`` for no filter.
-    truth, fov : boolean arrays or volumes of the image's shape, optional
-        Ground truth (for counts and scores) and field of view.
+    truth, fov : arrays, volumes or paths of the image's shape, optional
+        Ground truth (for counts and scores) and field of view: boolean, or
+        labels read by ``truth_value`` / ``fov_value``.
     fov_for_threshold : bool
         Whether global methods estimate their threshold inside ``fov`` (True)
         or from the whole image (False); counts are always inside ``fov``.
@@ -415,6 +418,10 @@ def segment_tiled(
     stack_histogram : bool
         For 3-D stacks and global methods: one threshold from the whole
         stack's histogram instead of one per slice.
+    truth_value, fov_value : int or "nonzero"
+        The rule that reads a non-boolean truth or field of view, as datasets
+        do (``bench.data.value_mask``): the foreground value (255: a uint8
+        {0, 255} mask), or "nonzero". Boolean inputs are used as they are.
     out, filtered_out : array, Volume or path (.npy, .zarr), optional
         Where to write the mask (bool) and the filtered image; a path is
         created (or, when resuming, reopened).
@@ -446,6 +453,10 @@ def segment_tiled(
     is_global = isinstance(seg, GlobalThreshold)
     halo = filt.halo() + (0 if is_global else seg.halo())
     image, truth, fov = as_source(image, "image"), as_source(truth, "truth"), as_source(fov, "fov")
+    if truth is not None and np.dtype(truth.dtype) != bool:
+        truth = BinaryVolume(truth, truth_value)
+    if fov is not None and np.dtype(fov.dtype) != bool:
+        fov = BinaryVolume(fov, fov_value)
     _check_inputs(image, truth, fov, polarity)
     if not is_global:
         _check_image_wide_values(seg, image.dtype)
