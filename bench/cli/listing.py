@@ -20,8 +20,9 @@ import algorithms
 from bench.cli.help import _description, command_parser
 from bench.cli.overrides import config_dirs, group_options, option_file
 from bench.metrics import METRICS
+from bench.report.figures import method_family
 
-__all__ = ["KINDS", "entries", "family", "main"]
+__all__ = ["KINDS", "entries", "main"]
 
 KINDS = ("methods", "filters", "datasets", "metrics")
 
@@ -49,22 +50,6 @@ def _metric_line(name: str) -> str:
     return f"{record.label}: range [{record.low:g}, {record.high:g}], {direction} is better"
 
 
-def family(name: str) -> str:
-    """A segmenter's family: ``global/clustering``, ``local/moments``, ``learned``, …
-
-    Taken from where the class is defined (``algorithms/global_thresholds/<family>.py``,
-    ``algorithms/local_<family>.py``), so a new method is placed without a table to update.
-    """
-    cls = algorithms.get_class(name)
-    module = cls.__module__.split(".")
-    if cls.kind == "global" and len(module) > 2:
-        return f"global/{module[-1]}"
-    if cls.kind == "local":
-        part = module[-1].removeprefix("local_").removeprefix("local")
-        return f"local/{part or 'other'}"
-    return cls.kind or module[-1]
-
-
 def entries(
     kind: str, pattern: str = "*", dirs: Sequence[Path] | None = None
 ) -> list[tuple[str, str]]:
@@ -76,7 +61,7 @@ def entries(
             text = _description(option_file("algo", name, dirs)) or _first_line(
                 algorithms.get_class(name)
             )
-            rows.append((name, f"[{family(name)}] {text}"))
+            rows.append((name, f"[{method_family(name)}] {text}"))
         extra = [
             (n, _description(option_file("algo", n, dirs)))
             for n in group_options("algo", dirs)

@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.publish
             metric=args.metric,
             gallery_methods=4,
             curve_images=12,
-            thumbnail_size=320,
+            thumbnail_size=1024,
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

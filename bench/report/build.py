@@ -250,6 +250,12 @@ def _board_report(
     )
     report.figures += curve_figures
     report.notes += notes
+    for preprocessing in chosen_preprocessings:
+        found = sorted(
+            (e for (_, kind), e in evidence.explorers.items() if kind == preprocessing),
+            key=lambda e: natural_key(e.image),
+        )
+        report.explorers += found[:curve_images]
     for config, image, which, score in requests:
         rgb = evidence.overlays.get((config, image))
         if rgb is not None:
@@ -268,7 +274,7 @@ def build_report(
     curve_preprocessings: int = 1,
     curve_images: int = 24,
     tests_top: int = 5,
-    thumbnail_size: int = 300,
+    thumbnail_size: int = 1024,
     progress: bool = False,
 ) -> Report:
     """Leaderboards, tests and figures of every board in ``results``.
@@ -291,6 +297,9 @@ def build_report(
         configs, showing at most this many images each.
     tests_top : int
         Paired tests between the leader and the next ``tests_top - 1`` configs.
+    thumbnail_size : int
+        Longest side of the gallery's overlays (smaller images keep their own
+        size); the page shows them small and opens one at this size on a click.
     progress : bool
         Report progress over the boards on stderr (:mod:`bench.progress`).
     """

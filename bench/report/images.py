@@ -17,6 +17,7 @@ note in the report, never a crash: the tables do not need the pixels.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,14 +27,22 @@ import pandas as pd
 from PIL import Image
 
 from algorithms import UnknownNameError, histogram
+from bench.data import invert
 from bench.metrics import confusion_counts
 from bench.report.curves import ThresholdCurve, threshold_curve
 from bench.report.leaderboard import split_config
+from bench.report.model import Explorer
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
 from bench.report.second_observer import observer_masks, observer_row
 
-__all__ = ["ImageEvidence", "gather_evidence", "thumbnail"]
+__all__ = [
+    "EXPLORER_SIDE",
+    "ImageEvidence",
+    "gather_evidence",
+    "shown_in_own_polarity",
+    "thumbnail",
+]
 
 _COUNTS = ["tp", "fp", "fn", "tn"]
 
@@ -64,6 +73,55 @@ class ImageEvidence:
     overlays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     observer_rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    explorers: dict[tuple[str, str], Explorer] = field(default_factory=dict)
+
+
+EXPLORER_SIDE = 1024
+"""Longest side of an explorer's picture; larger images are sampled (scores stay exact)."""
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def shown_in_own_polarity(image: np.ndarray, polarity: str) -> np.ndarray:
+    """The picture of a prepared image as its objects look (dark ink stays dark).
+
+    Methods see dark-object images inverted (``bench.data.invert``); a
+    picture for people shows them the other way round again, so a document
+    page reads as a page. Only the display changes: masks and scores are
+    those of the prepared image.
+    """
+    return invert(image) if polarity == "dark" else image
+
+
+def _explorer(
+    sample: Any, preprocessing: str, image: np.ndarray, curve: ThresholdCurve,
+    rows: pd.DataFrame, metric: str,
+) -> Explorer | None:  # fmt: skip
+    """The threshold explorer of one image (8-bit prepared images only; else None)."""
+    if image.dtype != np.uint8 or not curve.hist.integer:
+        return None
+    step = max(1, -(-max(image.shape) // EXPLORER_SIDE))
+    fov = sample.fov
+    methods = tuple(
+        (str(row["config"]), float(row["threshold"]), float(row[metric]))
+        for _, row in rows.iterrows()
+    )
+    return Explorer(
+        image=str(sample.id),
+        preprocessing=preprocessing,
+        grey_png=_png(np.ascontiguousarray(image[::step, ::step])),
+        truth_png=_png(np.ascontiguousarray(sample.truth[::step, ::step]).astype(np.uint8) * 255),
+        fov_png=None if fov is None else _png(np.ascontiguousarray(fov[::step, ::step]) * 255),
+        dark=rows["polarity"].iloc[0] == "dark",
+        step=step,
+        values=tuple(float(v) for v in curve.values),
+        scores=tuple(float(s) for s in curve.scores(metric)),
+        methods=methods,
+    )
 
 
 def thumbnail(rgb: np.ndarray, size: int = 360) -> np.ndarray:
@@ -197,6 +255,9 @@ def _one_image(
             evidence.best_score[index] = best
         if keep_curve:
             evidence.curves[(sample.id, preprocessing)] = curve
+            found = _explorer(sample, preprocessing, image, curve, global_rows, metric)
+            if found is not None:
+                evidence.explorers[(sample.id, preprocessing)] = found
     for _, row in rows.iterrows():
         if (row["config"], sample.id) not in overlays:
             continue
@@ -213,5 +274,6 @@ def _one_image(
         if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
             mismatched.append(f"{sample.id}: {row['config']} (overlay)")
             continue
-        rgb = overlay_rgb(image, sample.truth, mask, sample.fov)
+        shown = shown_in_own_polarity(image, str(row["polarity"]))
+        rgb = overlay_rgb(shown, sample.truth, mask, sample.fov)
         evidence.overlays[(row["config"], sample.id)] = thumbnail(rgb, thumbnail_size)

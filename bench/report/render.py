@@ -1,8 +1,10 @@
 """A :class:`bench.report.model.Report` as Markdown (tables) and as one self-contained HTML file.
 
 The HTML needs nothing but itself: figures are base64 PNG ``data:`` URIs,
-styles are inline, there is no script and no external link, so it opens
-from disk, offline, and can be mailed or archived as one file.
+styles and one small script (:mod:`bench.report.explore`: sortable and
+filterable tables, overlays that open at full size, the threshold explorer)
+are inline, and there is no external link, so it opens from disk, offline,
+and can be mailed or archived as one file.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.report.explore import EXPLORE_CSS, EXPLORE_JS, explorer_html, filter_box
 from bench.report.model import BoardReport, Report
 from bench.report.plots import OVERLAY_COLOURS
 
@@ -257,8 +260,9 @@ def _html_table(
     rows: list[list[str]],
     text: tuple[int, ...],
     classes: list[str] | None = None,
+    table_id: str | None = None,
 ) -> str:
-    """An HTML table; the columns in ``text`` are left-aligned prose, the rest numbers."""
+    """An HTML table, sortable by a click on a header; ``text`` columns are left-aligned."""
 
     def cell(tag: str, i: int, value: str) -> str:
         css = ' class="text"' if i in text else ""
@@ -269,12 +273,19 @@ def _html_table(
     for k, row in enumerate(rows):
         css = f' class="{classes[k]}"' if classes and classes[k] else ""
         body.append(f"<tr{css}>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    ident = f' id="{table_id}"' if table_id else ""
+    return (
+        f'<table class="sortable"{ident}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _img(data: bytes, alt: str, kind: str = "png") -> str:
     text = base64.b64encode(data).decode("ascii")
-    return f'<img src="data:image/{kind};base64,{text}" alt="{html.escape(alt)}">'
+    return (
+        f'<img class="zoom" src="data:image/{kind};base64,{text}" alt="{html.escape(alt)}" '
+        'title="click: full size">'
+    )
 
 
 def _board_html(board: BoardReport, index: int) -> str:
@@ -286,7 +297,10 @@ def _board_html(board: BoardReport, index: int) -> str:
     parts = [
         f'<h2 id="board-{index}">{html.escape(board.name)}</h2>',
         f'<p class="meta">{html.escape(_board_meta(board))}</p>',
-        _html_table(*leaderboard_rows(lb), text=(1, 2), classes=classes),
+        filter_box(f"leaderboard-{index}"),
+        _html_table(
+            *leaderboard_rows(lb), text=(1, 2), classes=classes, table_id=f"leaderboard-{index}"
+        ),
     ]
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in board.notes]
     parts += [f"<h3>Statistics</h3><p>{html.escape(_test_sentence(board))}</p>"]
@@ -321,6 +335,15 @@ def _board_html(board: BoardReport, index: int) -> str:
             for config, figs in pairs.items()
         ]
         parts.append(f'<div class="gallery">{"".join(cells)}</div>')
+    if board.explorers:
+        metric = str(lb["metric"].iloc[0]) if len(lb) else "score"
+        parts.append(
+            "<h3>Threshold explorer</h3><p>Every global threshold of each image: move the "
+            f"slider to see the overlay and the exact {html.escape(metric)} at that threshold "
+            "(the same numbers as the table and the curves above); each method's choice is "
+            "marked. Documents and other dark-object images are shown in their own polarity.</p>"
+        )
+        parts += [explorer_html(e, metric) for e in board.explorers]
     return "\n".join(parts)
 
 
@@ -341,8 +364,9 @@ def to_html(report: Report) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>segbench leaderboard ({html.escape(report.metric)})</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{EXPLORE_CSS}</style></head><body>"
         f"<h1>segbench leaderboard</h1><p>{summary}</p>{notes}<ul>{toc}</ul>{boards}"
         f"<h2>Definitions</h2><dl>{definitions}</dl>"
-        f'<h2>Sources</h2><ul class="meta">{sources}</ul></body></html>\n'
+        f'<h2>Sources</h2><ul class="meta">{sources}</ul>'
+        f"<script>{EXPLORE_JS}</script></body></html>\n"
     )

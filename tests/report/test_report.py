@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -81,7 +82,7 @@ def test_html_is_self_contained_with_every_figure(kesm_report, tmp_path: Path) -
     sources = re.findall(r'src="([^"]*)"', page)
     assert sources
     assert all(s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for s in sources)
-    assert not re.search(r"<script|<link|https?://", page)
+    assert not re.search(r"<script src|<link|https?://", page)  # its one script is inline
     titles = [f.title for f in kesm_report.boards[0].figures]
     assert titles[:3] == [
         "Score by method and preprocessing",
@@ -92,7 +93,9 @@ def test_html_is_self_contained_with_every_figure(kesm_report, tmp_path: Path) -
     assert any(t.startswith("Histograms with every method") for t in titles)
     gallery = kesm_report.boards[0].gallery
     assert {o.config.split(" | ")[0].split("(")[0] for o in gallery} == {"otsu", "li", "adaptive"}
-    assert len(sources) == len(titles) + len(gallery)
+    explorers = kesm_report.boards[0].explorers
+    assert len(explorers) == 1  # the one image; its picture and its truth are two sources
+    assert len(sources) == len(titles) + len(gallery) + 2 * len(explorers)
 
 
 def test_unreachable_images_leave_a_note_not_a_crash(tmp_path: Path) -> None:
@@ -198,3 +201,14 @@ def test_a_sweep_ends_with_a_report_unless_disabled(tmp_path: Path) -> None:
     assert (tmp_path / "on" / "report" / "leaderboard.html").is_file()
     assert "| 1 | otsu |" in (tmp_path / "on" / "report" / "leaderboard.md").read_text()
     assert not (tmp_path / "off" / "report").exists()
+
+
+def test_overlays_show_dark_object_images_in_their_own_polarity(kesm_report, kesm) -> None:
+    # KESM's vessels are dark ink on a bright page: the methods see the image inverted,
+    # the reader sees it as it is (the TN pixels show the original grey).
+    gallery = kesm_report.boards[0].gallery
+    with Image.open(io.BytesIO(gallery[0].jpeg)) as picture:
+        grey = np.asarray(picture.convert("L"), dtype=float)
+    assert grey.shape == kesm.image.shape  # native size, not a thumbnail
+    assert abs(np.median(grey) - np.median(kesm.image)) < 12
+    assert np.median(kesm.image) > 128
