@@ -101,6 +101,7 @@ def save_montage(
     *,
     title: str = "",
     columns: int = 5,
+    dark: bool = False,
 ) -> Path:
     """Save a grid: the image, then one panel per method.
 
@@ -108,31 +109,37 @@ def save_montage(
     :func:`bench.report.plots.overlay_rgb`) titled with the method, its threshold and
     its MCC; without, the foreground mask in white. A method without a
     threshold shows its reason in its panel; one whose threshold was "not
-    found" shows its mask and the reason.
+    found" shows its mask and the reason. With ``dark`` (the methods saw
+    the image inverted) the pictures show it in its own polarity: the image
+    as it is, masks as dark objects on white — a page reads as a page.
     """
+    shown = invert(image) if dark else image
+    mask_map = "gray_r" if dark else "gray"
     panels = len(trials) + 1
-    columns = max(1, min(columns, panels))
-    rows = math.ceil(panels / columns)
     height, width = image.shape
-    size = 2.6
     aspect = height / width
+    # A wide image (a page) gets wider panels and fewer columns, so each panel stays
+    # readable: up to 3x the width of a square one, the montage about 15 inches wide.
+    size = 2.6 * min(max(1.0 / aspect, 1.0), 3.0)
+    columns = max(1, min(columns, panels, int(15 // size)))
+    rows = math.ceil(panels / columns)
     fig, axes = plt.subplots(
         rows, columns, figsize=(columns * size, rows * size * aspect + 0.5), squeeze=False
     )
     for ax in axes.flat:
         ax.set_axis_off()
-    axes.flat[0].imshow(image, cmap="gray", interpolation="nearest")
+    axes.flat[0].imshow(shown, cmap="gray", interpolation="nearest")
     axes.flat[0].set_title("image", fontsize=9)
     for ax, trial in zip(axes.flat[1:], trials, strict=False):
         label = trial.name
         if trial.mask is None:
             ax.imshow(np.full((height, width), 0.85), cmap="gray", vmin=0, vmax=1)
         elif truth is not None:
-            ax.imshow(overlay_rgb(image, truth, trial.mask, fov), interpolation="nearest")
+            ax.imshow(overlay_rgb(shown, truth, trial.mask, fov), interpolation="nearest")
             counts = confusion_counts(truth, trial.mask, fov)
             label += f"  t={trial.threshold:g}  MCC={scores(counts)['mcc']:.3f}"
         else:
-            ax.imshow(trial.mask, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
+            ax.imshow(trial.mask, cmap=mask_map, interpolation="nearest", vmin=0, vmax=1)
             label += f"  t={trial.threshold:g}"
         ax.set_title(label, fontsize=8)
         note = _panel_text(trial)
@@ -207,7 +214,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.try_all
     args.out.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out / "try_all.csv") as tmp:
         table.to_csv(tmp, index=False)
-    save_montage(args.out / "try_all.png", image, trials, truth, title=args.image.name)
+    save_montage(
+        args.out / "try_all.png", image, trials, truth, title=args.image.name, dark=args.dark
+    )
     shown = [c for c in ("algo", "threshold", "found", "f1", "mcc", "reason") if c in table]
     print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"\nwritten: {args.out / 'try_all.csv'}, {args.out / 'try_all.png'}")
