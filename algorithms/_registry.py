@@ -7,10 +7,11 @@ preprocessing filters (:data:`FILTERS`).  Both are instances of
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
+
+from algorithms._validation import unknown_name_message
 
 T = TypeVar("T", bound=type)
 
@@ -82,12 +83,9 @@ class Registry(Generic[T]):
             )
             raise TypeError(msg)
         if name not in self:
-            choices = sorted(self._classes)
-            close = difflib.get_close_matches(
-                name.lower(), [*choices, *self._aliases], n=1, cutoff=0.6
+            msg = unknown_name_message(
+                self.kind, name, sorted(self._classes), aliases=self._aliases
             )
-            hint = f" Did you mean {self._aliases.get(close[0], close[0])!r}?" if close else ""
-            msg = f"Unknown {self.kind} {name!r}.{hint} Available: {', '.join(choices)}."
             raise UnknownNameError(msg)
         return self._resolve(name)
 

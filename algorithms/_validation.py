@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -95,15 +96,43 @@ def check_choice(value: object, choices: tuple[str, ...], *, name: str) -> str:
     return str(value)
 
 
-def did_you_mean(value: object, choices: Iterable[str]) -> str:
-    """The hint of every "unknown name" message: ``" Did you mean 'x'?"``, or ``""``.
+def unknown_name_message(
+    what: str,
+    name: str,
+    choices: Iterable[str],
+    *,
+    where: str = "",
+    listing: str = "Available",
+    aliases: Mapping[str, str] | None = None,
+) -> str:
+    """The one wording of "unknown name": the closest match, then every choice.
+
+    ``where`` follows the name (" for algo 'li'"); ``aliases`` maps other
+    accepted spellings to the name they stand for, and a close alias suggests
+    its name. Matching ignores case.
 
     Examples
     --------
-    >>> did_you_mean("radus", ["radius", "k"])
-    " Did you mean 'radius'?"
-    >>> did_you_mean("zzz", ["radius", "k"])
-    ''
+    >>> unknown_name_message("segmenter", "lii", ["li", "otsu"])
+    "Unknown segmenter 'lii'. Did you mean 'li'? Available: li, otsu."
+    >>> unknown_name_message("parameter", "x", ["name"], where=" for algo 'li'", listing="Valid")
+    "Unknown parameter 'x' for algo 'li'. Valid: name."
     """
-    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    choices = list(choices)
+    aliases = dict(aliases or {})
+    candidates = {c.lower(): c for c in [*choices, *aliases]}
+    close = difflib.get_close_matches(str(name).lower(), list(candidates), n=1, cutoff=0.6)
+    hint = ""
+    if close:
+        match = candidates[close[0]]
+        hint = f" Did you mean {aliases.get(match, match)!r}?"
+    return f"Unknown {what} {name!r}{where}.{hint} {listing}: {', '.join(choices)}."
+
+
+def parameter_names(cls: type) -> list[str]:
+    """The keyword parameters of ``cls``'s constructor, in order (its configurable names)."""
+    return [
+        p.name
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]

@@ -117,7 +117,7 @@ class Progress:
         count = f"{self.n}/{self.total}" if self.total is not None else f"{self.n}"
         text = f"segbench: {self.desc} {count} {self.unit}"
         text += f" in {elapsed:.1f} s" if done else f", {elapsed:.0f} s"
-        if not done and self.total and self.n:
+        if not done and self.total and 0 < self.n < self.total:
             text += f", about {elapsed / self.n * (self.total - self.n):.0f} s left"
         if self.info:
             text += " (" + ", ".join(f"{k} {v}" for k, v in _fmt(self.info).items()) + ")"

@@ -12,10 +12,8 @@ valid keys and the closest match.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +23,8 @@ from hydra.errors import HydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-import algorithms
 from algorithms import FILTERS, SEGMENTERS, UnknownNameError
-from algorithms._validation import did_you_mean
+from algorithms._validation import unknown_name_message
 from bench.cli.overrides import (
     CONF_DIR,
     GROUPS,
@@ -36,7 +33,9 @@ from bench.cli.overrides import (
     option_file,
     parse_overrides,
 )
+from bench.data.kinds import KINDS, FolderConfig
 from bench.metrics import METRICS
+from bench.run.plan import Plan, make_plan, schema_for
 
 __all__ = [
     "RUNNER_SCHEMAS",
@@ -58,31 +57,8 @@ class ConfigError(ValueError):
     """A composed configuration that does not fit its schema."""
 
 
-@dataclass
-class DatasetConfig:
-    """Where the images and masks are, and how to read them (see ``bench.data``)."""
-
-    name: str = MISSING
-    root: str | None = None  # None: the sample bundled with the package
-    images: str | None = "images"  # folders, relative to root (or absolute); required
-    masks: str | None = "masks"
-    image_pattern: str = "{id}.png"  # pairing: {id} is the shared part, * any characters
-    mask_pattern: str = "{id}.png"
-    truth_value: Any = 255  # an integer, or "nonzero"
-    polarity: str = "bright"  # "bright", "dark" objects, or "auto" (decided per image)
-    grey: str = "mean"  # colour to grey: "mean" (ImageJ) or "luminance" (BT.601)
-    instance_masks: bool = False  # mask_pattern names a folder of per-object masks
-    fov: str | None = None  # folder of field-of-view masks; None: the whole image
-    fov_pattern: str = "{id}.png"
-    fov_value: Any = 255  # the value inside the field of view, or "nonzero"
-    fov_for_threshold: bool = True  # global thresholds estimated inside the field of view
-    unpaired: str = "error"  # files without a partner: "error", or "skip" (with a warning)
-    split: str = "all"  # "all", "train" or "test" (seeded hash of each sample id)
-    test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION
-    seed: int = 0
-    limit: int | None = None  # at most N samples (after the split)
-    second_observer: str | None = None  # folder of a second annotation
-    second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
+DatasetConfig = FolderConfig
+"""The schema of the ``dataset`` group (a folder dataset's settings, a superset of a volume's)."""
 
 
 @dataclass
@@ -152,32 +128,6 @@ class BenchConfig:
     quiet: bool = False  # no progress output (also: --quiet)
 
 
-def _annotation(default: Any) -> Any:
-    if isinstance(default, bool):
-        return bool
-    if isinstance(default, int):
-        return int
-    if isinstance(default, float):
-        return float
-    if isinstance(default, str):
-        return str
-    return Any
-
-
-@cache
-def schema_for(group: str, name: str) -> type:
-    """A dataclass typing the config of one registered segmenter or filter."""
-    registry = {"algo": SEGMENTERS, "filter": FILTERS}[group]
-    cls = registry.get_class(name)
-    fields: list[tuple[str, Any, Any]] = [("name", str, field(default=cls.name))]
-    for param in inspect.signature(cls.__init__).parameters.values():
-        if param.name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        default = None if param.default is inspect.Parameter.empty else param.default
-        fields.append((param.name, _annotation(default), field(default=default)))
-    return dataclasses.make_dataclass(f"{cls.__name__}{group.title()}Config", fields)
-
-
 def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     node = OmegaConf.to_container(cfg[group], resolve=True)
     if not isinstance(node, dict) or "name" not in node:
@@ -188,11 +138,10 @@ def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     valid = [f.name for f in dataclasses.fields(schema)]
     for key in node:
         if key not in valid:
-            hint = did_you_mean(key, valid)
-            msg = (
-                f"Unknown parameter {key!r} for {group} {name!r}.{hint} Valid: {', '.join(valid)}."
+            where = f" for {group} {name!r}"
+            raise ConfigError(
+                unknown_name_message("parameter", key, valid, where=where, listing="Valid")
             )
-            raise ConfigError(msg)
     try:
         typed = OmegaConf.merge(OmegaConf.structured(schema), node)
     except OmegaConfBaseException as error:
@@ -201,28 +150,37 @@ def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     return OmegaConf.to_container(typed)  # type: ignore[return-value]
 
 
-def validate(cfg: DictConfig) -> dict[str, dict[str, Any]]:
-    """Check the ``algo`` and ``filter`` nodes; return them as plain dicts.
+def validate(cfg: DictConfig) -> Plan:
+    """Check the ``algo`` and ``filter`` nodes and build the run's plan from them, once.
 
-    Also instantiates both, so a bad parameter value (an even window, say)
-    fails here, before any image is read.
+    The segmenter and the filter are instantiated and their parameters
+    checked here (an even window, say, fails before any image is read); the
+    plan is then bound to the dataset (:meth:`bench.run.plan.Plan.on`) and run.
     """
     checked = {group: _check_group(cfg, group) for group in ("algo", "filter")}
     metric = OmegaConf.select(cfg, "report.metric", default="mcc")
     if metric not in METRICS:
         msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."
         raise ConfigError(msg)
-    params = dict(checked["algo"])
-    algorithms.get(params.pop("name"), **params).halo()
-    params = dict(checked["filter"])
-    algorithms.get_filter(params.pop("name"), **params).halo()
-    return checked
+    return make_plan(
+        None, [checked["algo"]], [checked["filter"]],
+        score_split=str(OmegaConf.select(cfg, "score_split", default="auto")),
+        allow_train_eval=bool(OmegaConf.select(cfg, "allow_train_eval", default=False)),
+    )  # fmt: skip
 
 
 def register_configs() -> None:
     """Store the schemas in Hydra's ConfigStore (idempotent)."""
     store = ConfigStore.instance()
     store.store(name="bench_schema", node=BenchConfig)
+    # One schema per registered segmenter and filter, its defaults the constructor's: each
+    # conf/algo/<name>.yaml (conf/filter/...) extends /schema/algo/<name> and holds only
+    # the name, the command comment and deliberate overrides.
+    for kind in KINDS.values():  # each dataset kind's settings, typed
+        store.store(group="schema/dataset", name=kind.name, node=kind.config)
+    for group, registry in (("algo", SEGMENTERS), ("filter", FILTERS)):
+        for name in registry.available():
+            store.store(group=f"schema/{group}", name=name, node=schema_for(group, name))
     for name, schema in RUNNER_SCHEMAS.items():
         store.store(group="runner", name=f"{name}_schema", node=schema)
 
@@ -239,9 +197,7 @@ def dataset_config(name: str, conf_dirs: Sequence[Path] | None = None) -> dict[s
     dirs = config_dirs() if conf_dirs is None else list(conf_dirs)
     options = group_options("dataset", dirs)
     if name not in options:
-        hint = did_you_mean(name, options)
-        msg = f"Unknown dataset {name!r}.{hint} Available: {', '.join(options)}."
-        raise ValueError(msg)
+        raise ValueError(unknown_name_message("dataset", name, options))
     register_configs()
     extra = [str(Path(d).resolve()) for d in dirs if Path(d).resolve() != CONF_DIR]
     overrides = [f"dataset={name}"]
@@ -347,7 +303,5 @@ def check_override_keys(args: Sequence[str], conf_dirs: Sequence[Path] | None = 
 
 def _unknown_key(override: Any, key: str, where: str, valid: Sequence[str]) -> str:
     text = override.input_line or f"{override.key_or_group}=..."
-    return (
-        f"Unknown key {key!r} in {where} ({text}).{did_you_mean(key, valid)} "
-        f"Valid keys: {', '.join(valid)}. (A new key on purpose is written +{text}.)"
-    )
+    message = unknown_name_message("parameter", key, valid, where=f" for {where}", listing="Valid")
+    return f"{message} (A new key on purpose is written +{text}.)"

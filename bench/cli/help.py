@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from bench.cli.overrides import CONF_DIR, GROUPS, config_dirs, group_options, option_file
+from bench.cli.overrides import CONF_DIR, GROUPS, config_dirs, group_options
 from bench.progress import QUIET_ENV
 
 __all__ = ["KEY_DEPENDENCIES", "command_parser", "run_help", "version_text", "yaml_comments"]
@@ -156,12 +156,13 @@ def run_help(prog: str = "segbench run", dirs: Sequence[Path] | None = None) -> 
             text = f"  {name}={shown}"
             note = comments.get(name, "")
             out.append(wide.fill(f"{text:<30}  {note}" if note else text))
+    from bench.cli.config import _option_keys
+
     for group in ("algo", "filter", "dataset", "runner"):
-        path = option_file(group, chosen.get(group, ""), dirs)
-        if path is None:
+        found = _option_keys(group, chosen.get(group, ""), dirs)
+        if found is None:
             continue
-        keys = [k for k in OmegaConf.to_container(OmegaConf.load(path)) if k != "defaults"]
-        shown = ", ".join(f"{group}.{k}" for k in keys if k != "name")
+        shown = ", ".join(f"{group}.{k}" for k in found[1] if k not in ("name", "kind"))
         if shown:
             note = f"(of {group}={chosen[group]}; each option has its own)"
             out.append(wrap.fill(f"  {shown}  {note}"))

@@ -19,13 +19,14 @@ from omegaconf import DictConfig, OmegaConf
 from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.data import DatasetWarning
+from bench.data.kinds import dataset_from_config
 from bench.progress import QUIET_ENV
 from bench.report import plots
 from bench.report.replay import SKIPPED_FILE
 from bench.results import atomic_path, provenance, write_json, write_table
+from bench.run.stages import Result
 from bench.run.tiled import evaluate_with_runner
-from bench.run.whole_image import Result
-from bench.scale.volumes import dataset_from_config
+from bench.scale import volumes  # noqa: F401  (registers the volume dataset kind)
 
 __all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
 
@@ -45,7 +46,10 @@ def format_table(table: pd.DataFrame) -> str:
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
         columns += ["n_train", "t_train_s", "train_cached"]
     # Every parameter the filters of the table have (filter_size, filter_sigma, …).
-    params = [c for c in table.columns if c.startswith("filter_") and table[c].notna().any()]
+    params = [
+        c for c in table.columns
+        if c.startswith("filter_") and c != "filter_params" and table[c].notna().any()
+    ]  # fmt: skip
     at = columns.index("filter") + 1
     columns[at:at] = params
     text = table[columns].to_string(
@@ -55,7 +59,7 @@ def format_table(table: pd.DataFrame) -> str:
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
-            **{p: (lambda v: "" if pd.isna(v) else f"{v:g}") for p in params},
+            **{p: _parameter for p in params},
         },
     )
     repeat = int(table["repeat"].max()) if "repeat" in table and len(table) else 1
@@ -85,6 +89,12 @@ def _dataset_warnings(caught: list[warnings.WarningMessage], *, echo: bool) -> l
     return messages
 
 
+def _parameter(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "" if pd.isna(value) else f"{value:g}"
+    return str(value)
+
+
 def run(
     cfg: DictConfig, output_dir: str | Path, *, progress: bool = True, echo_warnings: bool = True
 ) -> pd.DataFrame:
@@ -102,7 +112,7 @@ def run(
     output_dir = Path(output_dir)
     if cfg.get("quiet", False):
         os.environ[QUIET_ENV] = "1"
-    groups = validate(cfg)
+    plan = validate(cfg)
     dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
     runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
     with warnings.catch_warnings(record=True) as early:
@@ -124,7 +134,9 @@ def run(
             )  # fmt: skip
         if draw_histograms:
             plots.save_histogram(
-                staging / f"{stem}_histogram.png", result.image, seg.threshold, sample.fov,
+                # the field of view the threshold was estimated in (fov_for_threshold)
+                staging / f"{stem}_histogram.png", result.image, seg.threshold,
+                sample.threshold_fov,
                 title=f"{sample.id}: {result.row['config']}",
             )  # fmt: skip
 
@@ -134,13 +146,10 @@ def run(
             table = evaluate_with_runner(
                 runner,
                 dataset,
-                [groups["algo"]],
-                [groups["filter"]],
+                plan,
                 repeat=int(cfg.repeat),
                 run_dir=output_dir / "tiles",
                 on_result=draw if draw_overlays or draw_histograms else None,
-                score_split=str(cfg.score_split),
-                allow_train_eval=bool(cfg.allow_train_eval),
                 cache_dir=cfg.cache_dir,
                 progress=progress,
             )

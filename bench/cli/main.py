@@ -16,7 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from bench.cli.config import check_override_keys, register_configs
+from bench.cli.config import register_configs
 from bench.cli.help import run_help, version_text
 from bench.cli.job import (
     USER_ERRORS,
@@ -73,7 +73,7 @@ def entry(argv: Sequence[str] | None = None, prog: str = "python -m bench") -> N
     if "--quiet" in args or "-q" in args:
         args = [a for a in args if a not in ("--quiet", "-q")]
         os.environ[QUIET_ENV] = "1"
-    problem = check_group_choices(args) or check_override_keys(args)
+    problem = check_group_choices(args)
     if problem:
         report_error(problem)
         sys.exit(2)

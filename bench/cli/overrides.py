@@ -1,4 +1,4 @@
-"""Where config options come from, and early checks of ``group=choice`` overrides.
+"""Where config options come from, and the early check of the command line.
 
 The repository's ``conf/`` comes first; a user's own folders of named configs
 (``mine/dataset/lab.yaml``, ``mine/algo/my_sauvola.yaml``, ``mine/filter/…``)
@@ -6,8 +6,11 @@ are added by Hydra's ``hydra.searchpath=[DIR]`` override or by the
 ``SEGBENCH_CONFIG`` environment variable (folders separated by ``:``), and
 every check here honours them.
 
-Hydra lists the available options of a group when one is missing; this adds
-the closest match and exits before Hydra starts.
+Hydra lists the available options of a group when one is missing, and refuses
+an unknown key (``algo.blocksize=5``) without saying which keys exist; the
+check here names the closest match and the valid choices — for group options
+(``algo=lii``) and for the keys of every config node
+(:func:`bench.cli.config.check_override_keys`) — and exits before Hydra starts.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Glob, Override
 from hydra.errors import HydraException
 
-from algorithms._validation import did_you_mean
+from algorithms._validation import unknown_name_message
 
 __all__ = [
     "CONFIG_ENV",
@@ -127,10 +130,11 @@ def option_file(group: str, option: str, conf_dir: Dirs = None) -> Path | None:
 
 
 def check_group_choices(args: list[str], conf_dir: Dirs = None) -> str | None:
-    """A message for the first unknown group option among ``args``, else None.
+    """A message for the first unknown group option or key among ``args``, else None.
 
     ``conf_dir`` defaults to :func:`config_dirs` of ``args`` (so options added
-    by ``hydra.searchpath`` or ``$SEGBENCH_CONFIG`` are known).
+    by ``hydra.searchpath`` or ``$SEGBENCH_CONFIG`` are known). Keys are
+    checked once every group option is known to exist.
     """
     try:
         overrides = parse_overrides(args)
@@ -150,6 +154,7 @@ def check_group_choices(args: list[str], conf_dir: Dirs = None) -> str | None:
         options = group_options(group, dirs)
         for value in values:
             if value not in options:
-                hint = did_you_mean(value, options)
-                return f"Unknown {group} {value!r}.{hint} Available: {', '.join(options)}."
-    return None
+                return unknown_name_message(group, value, options)
+    from bench.cli.config import check_override_keys  # it imports this module
+
+    return check_override_keys(args, dirs)

@@ -106,13 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     name, rest = args[0], args[1:]
     if name not in SUBCOMMANDS:
-        from algorithms._validation import did_you_mean
+        from algorithms._validation import unknown_name_message
 
-        hint = did_you_mean(name, SUBCOMMANDS)
-        print(
-            f"error: Unknown subcommand {name!r}.{hint} Available: {', '.join(SUBCOMMANDS)}.",
-            file=sys.stderr,
-        )
+        print(f"error: {unknown_name_message('subcommand', name, SUBCOMMANDS)}", file=sys.stderr)
         return 2
     return SUBCOMMANDS[name][0](rest)
 

@@ -40,6 +40,7 @@ from bench.data import invert, read_image, read_truth
 from bench.metrics import METRICS, confusion_counts, scores
 from bench.report.plots import overlay_rgb
 from bench.results import atomic_path
+from bench.run.stages import prepare
 
 __all__ = ["main", "save_montage", "try_all_table"]
 
@@ -200,9 +201,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.try_all
         image = read_image(args.image)
         value = args.truth_value if args.truth_value == "nonzero" else int(args.truth_value)
         truth = None if args.truth is None else read_truth(args.truth, value)
-        if args.dark:
-            image = invert(image)
-        image = algorithms.get_filter("median", size=args.median)(image)
+        median = algorithms.get_filter("median", size=args.median)
+        image = prepare(image, "dark" if args.dark else "bright", median)
         table, trials = try_all_table(
             image, truth, ignore_black=args.ignore_black, ignore_white=args.ignore_white
         )

@@ -32,6 +32,7 @@ from __future__ import annotations
 from bench.data.configs import builtin_root, builtin_sample, from_config
 from bench.data.fingerprint import content_hash
 from bench.data.folder import UNPAIRED_RULES, DatasetWarning, Entry, FolderDataset
+from bench.data.kinds import KINDS, FolderConfig, dataset_from_config, register_kind
 from bench.data.pairing import pattern_regex
 from bench.data.paths import REPO_ROOT, resolve_path
 from bench.data.polarity import POLARITY_RULES, decide_polarity, resolve_polarity
@@ -49,6 +50,7 @@ from bench.data.splits import SPLITS, Split, split_counts, split_of
 
 __all__ = [
     "GREY_RULES",
+    "KINDS",
     "POLARITIES",
     "POLARITY_RULES",
     "REPO_ROOT",
@@ -56,12 +58,14 @@ __all__ = [
     "UNPAIRED_RULES",
     "DatasetWarning",
     "Entry",
+    "FolderConfig",
     "FolderDataset",
     "Sample",
     "Split",
     "builtin_root",
     "builtin_sample",
     "content_hash",
+    "dataset_from_config",
     "decide_polarity",
     "from_config",
     "invert",
@@ -70,6 +74,7 @@ __all__ = [
     "read_image",
     "read_instances",
     "read_truth",
+    "register_kind",
     "resolve_path",
     "resolve_polarity",
     "split_counts",

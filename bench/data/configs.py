@@ -19,13 +19,13 @@ override ``dataset.root=DIR`` per run.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from bench.data.folder import FolderDataset
+from bench.data.kinds import FolderConfig, check_settings, register_kind
 from bench.data.paths import resolve_path
 
 __all__ = ["builtin_root", "builtin_sample", "from_config"]
@@ -64,20 +64,17 @@ def _folder(root: str | None, sub: str | None, role: str, name: str) -> Path | N
 def from_config(config: Mapping[str, Any]) -> FolderDataset:
     """Build a dataset from a ``dataset`` config node (see ``conf/dataset/``).
 
-    Keys are those of :class:`bench.cli.config.DatasetConfig`; ``images``,
+    Keys are those of :class:`bench.data.kinds.FolderConfig`; ``images``,
     ``masks`` and ``fov`` are folders relative to ``root`` (or absolute).
     An unknown key is an error naming the closest valid one.
     """
-    from bench.cli.config import DatasetConfig  # bench.config imports Hydra; only needed here
-
-    fields = {f.name: f for f in dataclasses.fields(DatasetConfig)}
-    for key in config:
-        if key not in fields:
-            close = difflib.get_close_matches(key, fields, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            msg = f"Unknown dataset setting {key!r}.{hint} Valid: {', '.join(fields)}."
-            raise ValueError(msg)
+    check_settings(config, FolderConfig)
+    fields = {f.name: f for f in dataclasses.fields(FolderConfig)}
     values = {k: config.get(k, f.default) for k, f in fields.items()}
+    kind = values.pop("kind")
+    if kind != "folder":
+        msg = f"from_config builds folder datasets; got kind {kind!r} (use dataset_from_config)."
+        raise ValueError(msg)
     name = values.pop("name")
     if name in (None, "???"):
         msg = "A dataset config needs a 'name'."
@@ -90,3 +87,6 @@ def from_config(config: Mapping[str, Any]) -> FolderDataset:
         role: _folder(root, values.pop(role), role, name) for role in ("images", "masks", "fov")
     }
     return FolderDataset(name=name, **folders, **values)
+
+
+register_kind("folder", FolderConfig, from_config)

@@ -40,7 +40,7 @@ from bench.metrics import METRICS
 from bench.progress import track
 from bench.report import figures
 from bench.report.images import ImageEvidence, gather_evidence
-from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, split_config
+from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, with_labels
 from bench.report.model import BoardReport, Overlay, Report, ReportFigure
 from bench.report.render import to_html, to_markdown
 from bench.report.replay import ResultSet, load_results
@@ -110,13 +110,11 @@ def _curve_figures(
         }
         if not curves:
             continue
-        rows = table[table["threshold"].notna()]
-        rows = rows[[split_config(c)[1] == preprocessing for c in rows["config"]]]
+        rows = with_labels(table[table["threshold"].notna()])
+        rows = rows[rows["preprocessing"] == preprocessing]
         chosen: dict[str, dict[str, float]] = {}
         for _, row in rows.iterrows():
-            chosen.setdefault(row["image"], {})[split_config(row["config"])[0]] = float(
-                row["threshold"]
-            )
+            chosen.setdefault(row["image"], {})[row["method_label"]] = float(row["threshold"])
         shown = dict(list(curves.items())[:max_images])
         label = preprocessing or "none"
         if len(curves) > len(shown):
@@ -175,7 +173,7 @@ def _board_report(
     thumbnail_size: int,
 ) -> BoardReport:
     table = board.table
-    first = leaderboard(table, metric, resamples, seed)
+    first = leaderboard(table, metric, resamples=0)  # the order only; bootstrapped once below
     requests = _gallery_requests(table, first, metric, gallery_methods)
     global_configs = set(table.loc[table["threshold"].notna(), "config"])
     chosen_preprocessings = list(

@@ -30,7 +30,7 @@ from algorithms import UnknownNameError, histogram
 from bench.data import invert
 from bench.metrics import confusion_counts
 from bench.report.curves import ThresholdCurve, threshold_curve
-from bench.report.leaderboard import split_config
+from bench.report.leaderboard import with_labels
 from bench.report.model import Explorer
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
@@ -166,7 +166,7 @@ def gather_evidence(
             "(pass --dataset-config); no threshold curves, regret or overlays."
         )
         return evidence
-    table = table.assign(preprocessing=[split_config(c)[1] for c in table["config"]])
+    table = with_labels(table)
     failures: dict[str, list[str]] = {}
     mismatched: list[str] = []
     seen: set[str] = set()

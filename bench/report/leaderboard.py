@@ -42,8 +42,9 @@ from bench.report.stats import (
     percentile_interval,
     rank_stability,
 )
+from bench.run.plan import step_label
 
-__all__ = ["Board", "boards", "leaderboard", "paired_tests", "split_config"]
+__all__ = ["STRUCTURED", "Board", "boards", "leaderboard", "paired_tests", "with_labels"]
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,29 @@ class Board:
     table: pd.DataFrame
 
 
-def split_config(config: str) -> tuple[str, str]:
-    """``"otsu | median(size=3)"`` → ``("otsu", "median(size=3)")``; no filter part: ``""``."""
-    method, _, preprocessing = str(config).partition(" | ")
-    return method, preprocessing
+STRUCTURED = ("method", "method_params", "filter", "filter_params")
+"""The columns that name a configuration (:data:`bench.run.stages.COLUMNS`)."""
+
+
+def with_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``method_label`` and ``preprocessing``, derived from the structured columns.
+
+    ``method_label`` is the method with the parameters it changes
+    (``"adaptive(offset=-20.0)"``), ``preprocessing`` the filter with its
+    parameters (``"median(size=3)"``). A row without them (a reference row,
+    such as a second observer) keeps its ``config`` as the method label and
+    has no preprocessing. Labels are made from the columns; no label is read back.
+    """
+    known = table.reindex(columns=list(STRUCTURED)).notna().all(axis=1)
+    method, preprocessing = [], []
+    for is_known, row in zip(known, table.itertuples(index=False), strict=True):
+        if is_known:
+            method.append(step_label(row.method, row.method_params))
+            preprocessing.append(step_label(row.filter, row.filter_params))
+        else:
+            method.append(str(row.config))
+            preprocessing.append("")
+    return table.assign(method_label=method, preprocessing=preprocessing)
 
 
 def boards(table: pd.DataFrame) -> list[Board]:
@@ -127,26 +147,31 @@ def leaderboard(
     DataFrame
         One row per config, best first; columns as in the module docstring.
     """
-    table = table.assign(score=_scores(table, metric), runtime_s=_runtime(table))
+    table = with_labels(table).assign(score=_scores(table, metric), runtime_s=_runtime(table))
     if "reference" not in table:
         table = table.assign(reference=False)
     table = table.assign(reference=table["reference"].fillna(False).astype(bool))
     configs = list(dict.fromkeys(table["config"]))
     matrix = _matrix(table, configs)
-    draws = bootstrap_means(matrix.to_numpy(), resamples, seed)
-    low, high = percentile_interval(draws)
+    if resamples:
+        draws = bootstrap_means(matrix.to_numpy(), resamples, seed)
+        low, high = percentile_interval(draws)
+    else:  # a ranking only (no intervals, no rank stability)
+        draws = np.empty((0, len(configs)))
+        low = high = np.full(len(configs), np.nan)
     reference = table.groupby("config", sort=False)["reference"].any().reindex(configs)
     ranked = [c for c in configs if not reference[c]]
     ranked_matrix = matrix[ranked].to_numpy()
     with np.errstate(invalid="ignore"):
         top = np.nanmax(np.where(np.isnan(ranked_matrix), -np.inf, ranked_matrix), axis=1)
     wins = dict(zip(ranked, ((ranked_matrix == top[:, None]).sum(axis=0)), strict=True))
-    stability = rank_stability(draws[:, [configs.index(c) for c in ranked]]) if ranked else {}
+    stability = {}
+    if ranked and resamples:
+        stability = rank_stability(draws[:, [configs.index(c) for c in ranked]])
 
     rows = []
     for position, config in enumerate(configs):
         part = table[table["config"] == config]
-        method, preprocessing = split_config(config)
         is_ranked = config in wins
         regret = best = np.nan
         if "best_score" in part and part["best_score"].notna().any():
@@ -157,8 +182,8 @@ def leaderboard(
         row = {
             "rank": np.nan,
             "config": config,
-            "method": method,
-            "preprocessing": preprocessing,
+            "method": part["method_label"].iloc[0],
+            "preprocessing": part["preprocessing"].iloc[0],
             "algo": part["algo"].iloc[0],
             "filter": part["filter"].iloc[0],
             "images": int(part["score"].notna().sum()),

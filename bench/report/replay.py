@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from algorithms import Filter, Segmenter
+from algorithms import Filter, Segmenter, UnknownNameError
 from bench._util import natural_key
-from bench.cli.config import schema_for
-from bench.data import Sample, from_config, invert
+from bench.data import Sample, from_config
 from bench.report.second_observer import without_observer
 from bench.results import read_table
-from bench.run.whole_image import as_filter, as_segmenter
+from bench.run.plan import Config, as_filter, as_segmenter, schema_for
+from bench.run.stages import prepare
 
 __all__ = [
     "ResultSet",
@@ -141,7 +141,7 @@ def load_results(
     datasets: dict[str, dict[str, Any]] = {}
     for path in paths:
         for file in _table_files(Path(path)):
-            table = read_table(file)
+            table = with_structured_columns(read_table(file))
             table["image"] = table["image"].astype(str)
             tables.append(table.assign(_source=str(file)))
             sources.append(str(file))
@@ -211,6 +211,37 @@ def row_params(row: Mapping[str, Any], prefix: str, group: str, name: str) -> di
     return params
 
 
+def with_structured_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``method``, ``method_params``, ``filter_params``, ``config_id`` on every row.
+
+    Tables written before these columns existed get them from the row's
+    ``algo``/``filter`` and their ``algo_*``/``filter_*`` parameter columns,
+    through the same :class:`bench.run.plan.Config` that names new rows.
+    """
+    structured = ("method", "method_params", "filter_params", "config_id")
+    if all(c in table for c in structured) and table[list(structured)].notna().all(axis=None):
+        return table
+    table = table.copy()
+    for column in structured:
+        if column not in table:
+            table[column] = None
+        table[column] = table[column].astype(object)
+    for index, row in table.iterrows():
+        if all(pd.notna(row[c]) for c in structured) or pd.isna(row.get("algo")):
+            continue
+        try:
+            config = Config(rebuild_filter(row), rebuild_segmenter(row), 0, 0)
+        except (UnknownNameError, TypeError, ValueError):
+            continue  # not a registered method (a reference row): it keeps its label only
+        table.loc[index, list(structured)] = [
+            config.method,
+            config.method_params,
+            config.filter_params,
+            config.config_id,
+        ]
+    return table
+
+
 def rebuild_filter(row: Mapping[str, Any]) -> Filter:
     """The preprocessing filter of a results row."""
     name = str(row["filter"])
@@ -225,8 +256,7 @@ def rebuild_segmenter(row: Mapping[str, Any]) -> Segmenter:
 
 def prepared_image(sample: Sample, row: Mapping[str, Any]) -> np.ndarray:
     """The image the row's segmenter saw: the row's polarity, then its filter."""
-    image = invert(sample.image) if row["polarity"] == "dark" else sample.image
-    return rebuild_filter(row)(image)
+    return prepare(sample.image, str(row["polarity"]), rebuild_filter(row))
 
 
 def iter_samples(dataset_config: Mapping[str, Any], ids: Iterable[str]) -> Iterator[Sample]:

@@ -25,25 +25,17 @@ import numpy as np
 import pandas as pd
 
 from algorithms import Segmentation, histogram
+from bench.data import Sample
 from bench.results import atomic_path
-from bench.run.whole_image import (
-    COLUMNS,
-    WARM_UP_SIDE,
-    FilterSpec,
-    MethodSpec,
-    Result,
-    _as_samples,
-    build_configs,
-    dataset_identity,
-    evaluate,
-    result_row,
-    warm_up,
-)
+from bench.run.loop import Fits, run_plan
+from bench.run.plan import FilterSpec, MethodSpec, Plan, as_samples, make_plan
+from bench.run.stages import WARM_UP_SIDE, Result, result_row, warm_up
+from bench.run.whole_image import evaluate
 from bench.scale.engines import Engine, engine_from_config
-from bench.scale.tiling import DEFAULT_TILE, segment_tiled
+from bench.scale.tiling import DEFAULT_TILE, segment_tiled_group
 from bench.scale.volumes import VolumeDataset, open_volume
 
-__all__ = ["evaluate_tiled", "evaluate_with_runner"]
+__all__ = ["Tiled", "evaluate_tiled", "evaluate_with_runner"]
 
 
 def _folder_name(*parts: str) -> str:
@@ -52,17 +44,113 @@ def _folder_name(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", text)[:60] + "_" + digest
 
 
-def _warm_up(image: Any, seg: Any, filt: Any, done: set[tuple[int, str]]) -> None:
-    """The untimed first calls (:func:`bench.run.whole_image.warm_up`), on a corner crop."""
+def _warm_up(image: Any, segmenters: Sequence[Any], filt: Any, done: set[tuple[int, str]]) -> None:
+    """The untimed first calls (:func:`bench.run.stages.warm_up`), on a corner crop."""
     corner = (0,) * (len(np.shape(image)) - 2) + (slice(0, WARM_UP_SIDE), slice(0, WARM_UP_SIDE))
     crop = np.asarray(image[corner])
-    for step in (filt, histogram, seg):
+    for step in (filt, histogram, *segmenters):
         warm_up(step, crop, done)
+
+
+class Tiled:
+    """Executor: each sample tile by tile, each filter's segmenters as one group.
+
+    The segmenters of a filter run together (:func:`bench.scale.tiling.segment_tiled_group`):
+    each pass reads and prepares every tile once for all of them. Extra
+    columns: ``runner``, ``depth`` (slices), ``tiles`` (per slice),
+    ``t_wall_s`` (the group's wall time).
+    """
+
+    def __init__(
+        self,
+        tile_shape: int | Sequence[int] = DEFAULT_TILE,
+        stack_histogram: bool = False,
+        engine: Engine | None = None,
+        run_dir: str | Path | None = None,
+        progress: bool = False,
+        runner: str = "tiled",
+    ) -> None:
+        self.tile_shape = tile_shape
+        self.stack_histogram = stack_histogram
+        self.engine = engine
+        self.run_dir = None if run_dir is None else Path(run_dir)
+        self.progress = progress
+        self.runner = runner
+        self._warmed: set[tuple[int, str]] = set()
+        self._tile_tables: list[pd.DataFrame] = []
+
+    def rows(
+        self,
+        plan: Plan,
+        sample: Sample,
+        side: str,
+        fits: Fits,
+        on_result: Callable[[Result], None] | None,
+    ) -> list[dict[str, Any]]:
+        """The rows of one sample: per filter, one tiled group run of its segmenters."""
+        shape = tuple(np.shape(sample.image))
+        figures = on_result is not None and len(shape) == 2
+        if on_result is not None and not figures:
+            print(f"segbench: no figures for the 3-D stack {sample.id!r}", file=sys.stderr)
+        rows = []
+        for group in plan.groups():
+            configs = [c for c in group.configs if plan.scored(side, c.segmenter.requires_fit)]
+            if not configs:
+                continue
+            segs = [c.segmenter for c in configs]
+            group_dir = None
+            if self.run_dir is not None:
+                group_dir = self.run_dir / _folder_name(
+                    sample.id, "+".join(s.name for s in segs), group.filter.name,
+                    repr((segs, group.filter)),
+                )  # fmt: skip
+            outs: list[Any] = [None] * len(segs)
+            filtered = None
+            if figures:
+                if group_dir is not None:
+                    outs = [group_dir / f"mask_{s}.zarr" for s in range(len(segs))]
+                    filtered = group_dir / "filtered.zarr"
+                else:
+                    outs = [np.zeros(shape, bool) for _ in segs]
+                    filtered = np.empty(shape, np.dtype(sample.image.dtype))
+            _warm_up(sample.image, segs, group.filter, self._warmed)
+            results = segment_tiled_group(
+                sample.image, segs, group.filter, truth=sample.truth, fov=sample.fov,
+                fov_for_threshold=sample.fov_for_threshold, polarity=sample.polarity,
+                tile_shape=self.tile_shape, stack_histogram=self.stack_histogram, outs=outs,
+                filtered_out=filtered, engine=self.engine, run_dir=group_dir,
+                progress=self.progress, label=sample.id,
+            )  # fmt: skip
+            depth = 1 if len(shape) == 2 else shape[0]
+            for config, result, mask in zip(configs, results, outs, strict=True):
+                found = all(result.found)
+                row = result_row(
+                    plan.dataset, plan.dataset_hash, sample, config, result.threshold, found,
+                    result.counts, shape,
+                    {k: v for k, v in result.timings.items() if k != "t_wall_s"}, 1, side=side,
+                )  # fmt: skip
+                row.update(runner=self.runner, depth=depth,
+                           tiles=len(result.tiles) // depth,
+                           t_wall_s=result.timings["t_wall_s"])  # fmt: skip
+                rows.append(row)
+                self._tile_tables.append(result.tiles.assign(image=sample.id, config=row["config"]))
+                if on_result is not None and mask is not None and filtered is not None:
+                    seg_result = Segmentation(
+                        _whole(mask), result.threshold, found, result.reasons[0]
+                    )
+                    on_result(Result(sample, _whole(filtered), seg_result, row))
+        return rows
+
+    def finish(self) -> None:
+        """Write the per-tile table (``tiles.csv``/``.parquet``) into ``run_dir``."""
+        if self.run_dir is not None and self._tile_tables:
+            _write_tiles(pd.concat(self._tile_tables, ignore_index=True), self.run_dir)
+        self._tile_tables = []
 
 
 def evaluate_tiled(
     data: Any,
-    methods: Iterable[MethodSpec] = ("otsu",),
+    methods: Iterable[MethodSpec] | Plan = ("otsu",),
     filters: Iterable[FilterSpec] = ({"name": "median", "size": 3},),
     *,
     truth: np.ndarray | None = None,
@@ -80,7 +168,8 @@ def evaluate_tiled(
     """:func:`bench.evaluate`, tile by tile: one row per sample × method × filter.
 
     Parameters are those of :func:`bench.evaluate` and of
-    :func:`bench.scale.tiling.segment_tiled`. ``on_result`` (figures) is called for
+    :func:`bench.scale.tiling.segment_tiled`. The segmenters of each filter
+    run as one group (:class:`Tiled`). ``on_result`` (figures) is called for
     2-D samples only; it needs their mask and filtered image, which are
     assembled in memory (or, with ``run_dir``, in Zarr files there).
 
@@ -92,60 +181,11 @@ def evaluate_tiled(
     >>> table[["algo", "threshold", "f1", "tiles"]].to_dict("records")
     [{'algo': 'otsu', 'threshold': 199.0, 'f1': 1.0, 'tiles': 6}]
     """
-    segmenters, filter_list = build_configs(methods, filters)
-    dataset_name, dataset_hash = dataset_identity(data, dataset)
-    rows, tile_tables = [], []
-    warmed: set[tuple[int, str]] = set()
-    for sample in _as_samples(data, truth, fov, polarity):
-        shape = tuple(np.shape(sample.image))
-        figures = on_result is not None and len(shape) == 2
-        if on_result is not None and not figures:
-            print(f"segbench: no figures for the 3-D stack {sample.id!r}", file=sys.stderr)
-        for filt in filter_list:
-            for seg in segmenters:
-                config_dir = None
-                if run_dir is not None:
-                    config_dir = Path(run_dir) / _folder_name(
-                        sample.id, seg.name, filt.name, repr((seg, filt))
-                    )
-                mask = filtered = None
-                if figures:
-                    mask = config_dir / "mask.zarr" if config_dir else np.zeros(shape, bool)
-                    filtered = (
-                        config_dir / "filtered.zarr"
-                        if config_dir
-                        else np.empty(shape, np.dtype(sample.image.dtype))
-                    )
-                _warm_up(sample.image, seg, filt, warmed)
-                result = segment_tiled(
-                    sample.image, seg, filt, truth=sample.truth, fov=sample.fov,
-                    fov_for_threshold=getattr(sample, "fov_for_threshold", True),
-                    polarity=sample.polarity, tile_shape=tile_shape,
-                    stack_histogram=stack_histogram, out=mask, filtered_out=filtered,
-                    engine=engine, run_dir=config_dir, progress=progress, label=sample.id,
-                )  # fmt: skip
-                found = all(result.found)
-                row = result_row(
-                    dataset_name, dataset_hash, sample, seg, filt, result.threshold, found,
-                    result.counts, shape,
-                    {k: v for k, v in result.timings.items() if k != "t_wall_s"}, 1,
-                )  # fmt: skip
-                depth = 1 if len(shape) == 2 else shape[0]
-                row.update(runner=runner, depth=depth, tiles=len(result.tiles) // depth,
-                           t_wall_s=result.timings["t_wall_s"])  # fmt: skip
-                rows.append(row)
-                tiles = result.tiles.assign(image=sample.id, config=row["config"])
-                tile_tables.append(tiles)
-                if on_result is not None and mask is not None and filtered is not None:
-                    seg_result = Segmentation(
-                        _whole(mask), result.threshold, found, result.reasons[0]
-                    )
-                    on_result(Result(sample, _whole(filtered), seg_result, row))
-    if run_dir is not None and tile_tables:
-        _write_tiles(pd.concat(tile_tables, ignore_index=True), Path(run_dir))
-    table = pd.DataFrame(rows)
-    extra = [c for c in table.columns if c not in COLUMNS]
-    return table.reindex(columns=[*COLUMNS, *extra])
+    plan = methods if isinstance(methods, Plan) else make_plan(
+        data, methods, filters, dataset=dataset
+    )  # fmt: skip
+    executor = Tiled(tile_shape, stack_histogram, engine, run_dir, progress, runner)
+    return run_plan(plan, as_samples(data, truth, fov, polarity), executor, on_result=on_result)
 
 
 def _whole(output: Any) -> np.ndarray:
@@ -164,30 +204,30 @@ def _write_tiles(table: pd.DataFrame, folder: Path) -> None:
 def evaluate_with_runner(
     runner: Mapping[str, Any],
     data: Any,
-    methods: Iterable[MethodSpec],
-    filters: Iterable[FilterSpec],
+    plan: Plan,
     *,
     repeat: int = 1,
     run_dir: str | Path | None = None,
     on_result: Callable[[Result], None] | None = None,
-    **learning: Any,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
 ) -> pd.DataFrame:
-    """Run the benchmark the way a ``runner`` config (``conf/runner/``) says.
+    """Run ``plan`` on ``data`` the way a ``runner`` config (``conf/runner/``) says.
 
-    ``runner=local`` is :func:`bench.evaluate` (each image whole); a lazily
-    read 2-D image is read whole for it. ``tiled`` and ``dask`` are
-    :func:`evaluate_tiled` on the engine they name, with its partial results
-    in ``run_dir``. ``learning`` (``score_split``, ``allow_train_eval``, ``progress``,
-    ``cache_dir``) goes to :func:`bench.evaluate`: only the local runner
-    trains learned methods.
+    ``runner=local`` is the whole-image executor (:func:`bench.evaluate`); a
+    lazily read 2-D image is read whole for it. ``tiled`` and ``dask`` are
+    the tiled executor (:func:`evaluate_tiled`) on the engine they name, with
+    its partial results in ``run_dir``. Only the local runner trains learned
+    methods (with ``cache_dir``). ``progress`` (and the tiled runners'
+    ``runner.progress``) reports the work on stderr (:mod:`bench.progress`).
     """
     name = runner.get("name", "local")
+    plan = plan.on(data)
     if name == "local":
         samples = data.in_memory() if isinstance(data, VolumeDataset) else data
-        return evaluate(samples, methods, filters, repeat=repeat, on_result=on_result,
-                        dataset=getattr(data, "name", None), **learning)  # fmt: skip
-    segmenters, _ = build_configs(methods, filters)
-    learned = [s.name for s in segmenters if s.requires_fit]
+        return evaluate(samples, plan, repeat=repeat, on_result=on_result, cache_dir=cache_dir,
+                        progress=progress)  # fmt: skip
+    learned = [s.name for s in plan.learned]
     if learned:
         msg = (
             f"runner={name} does not train learned methods ({', '.join(learned)}); train and "
@@ -202,9 +242,9 @@ def evaluate_with_runner(
         raise ValueError(msg)
     with engine_from_config(runner) as engine:
         return evaluate_tiled(
-            data, methods, filters, tile_shape=tuple(runner.get("tile", DEFAULT_TILE)),
+            data, plan, tile_shape=tuple(runner.get("tile", DEFAULT_TILE)),
             stack_histogram=bool(runner.get("stack_histogram", False)), engine=engine,
-            run_dir=run_dir, runner=name,
-            progress=bool(runner.get("progress", False)) and learning.get("progress", True),
+            run_dir=run_dir, progress=bool(runner.get("progress", False)) and progress,
+            runner=name,
             on_result=on_result,
         )  # fmt: skip

@@ -6,7 +6,7 @@ writes outputs and checkpoints as results arrive. Only a bounded window of
 units is in flight at a time, so memory stays at a few tiles per worker,
 and an interruption cancels what has not started.
 
-* :class:`LocalEngine` — threads of this process (``workers=1``: one after
+* :class:`ThreadEngine` — threads of this process (``workers=1``: one after
   another). The heavy stages (OpenCV, SciPy, NumPy) release the GIL.
 * :class:`DaskEngine` — ``dask.distributed``: an existing cluster
   (``address="tcp://HOST:8786"``), or with no address an in-process cluster of
@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-__all__ = ["DaskEngine", "Engine", "LocalEngine", "engine_from_config"]
+__all__ = ["DaskEngine", "Engine", "ThreadEngine", "engine_from_config"]
 
 _END = object()
 
@@ -73,12 +73,12 @@ class Engine:
         self.close()
 
 
-class LocalEngine(Engine):
+class ThreadEngine(Engine):
     """Units in this process, on ``workers`` threads (1: serially, no threads).
 
     Examples
     --------
-    >>> engine = LocalEngine(workers=2)
+    >>> engine = ThreadEngine(workers=2)
     >>> sorted(r for _, r in engine.map_unordered(lambda x, k: x * k, range(4), 10))
     [0, 10, 20, 30]
     """
@@ -204,7 +204,7 @@ def engine_from_config(runner: Mapping[str, Any]) -> Engine:
     """The engine of a ``runner`` config (``conf/runner/*.yaml``): tiled or dask."""
     name = runner.get("name")
     if name == "tiled":
-        return LocalEngine(workers=runner.get("workers", 1))
+        return ThreadEngine(workers=runner.get("workers", 1))
     if name == "dask":
         return DaskEngine(address=runner.get("address"), workers=runner.get("workers"))
     msg = f"runner {name!r} does not run tiles; use runner=tiled or runner=dask."

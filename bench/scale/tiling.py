@@ -49,14 +49,22 @@ import numpy as np
 import pandas as pd
 
 from algorithms import Filter, GlobalThreshold, Histogram, Segmenter, histogram
-from bench.data import invert
 from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
-from bench.run.whole_image import FilterSpec, MethodSpec, as_filter, as_segmenter
-from bench.scale.engines import Engine, LocalEngine
+from bench.run.plan import FilterSpec, MethodSpec, as_filter, as_segmenter
+from bench.run.stages import prepare
+from bench.scale.engines import Engine, ThreadEngine
 from bench.scale.tile_store import Progress, RunStore
 from bench.scale.volumes import BinaryVolume, Volume, as_source, content_identity, open_output
 
-__all__ = ["Tile", "TiledResult", "UnitDone", "segment_tiled", "tile_grid", "tile_histogram"]
+__all__ = [
+    "Tile",
+    "TiledResult",
+    "UnitDone",
+    "segment_tiled",
+    "segment_tiled_group",
+    "tile_grid",
+    "tile_histogram",
+]
 
 DEFAULT_TILE = (1024, 2048)  # 2 Mpx: fast, and small enough for 2 threads in ~50 MB
 
@@ -160,19 +168,23 @@ class _Unit:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every unit of one pass shares (sent once to each Dask worker)."""
+    """What every unit of one pass shares (sent once to each Dask worker).
+
+    ``segmenters`` is a group that shares the filter: each tile is read and
+    prepared once per pass, then every segmenter of the group runs on it.
+    """
 
     stage: str  # "range", "histogram" or "segment"
     image: Any
     truth: Any
     fov: Any
     filter: Filter
-    segmenter: Segmenter
-    invert: bool
+    segmenters: tuple[Segmenter, ...]
+    polarity: str
     fov_for_threshold: bool = True
     bounds: dict[Any, tuple[float, float]] = field(default_factory=dict)
-    values: dict[Any, float | None] = field(default_factory=dict)
-    keep_mask: bool = False
+    values: dict[int, dict[Any, float | None]] = field(default_factory=dict)  # per segmenter
+    keep_masks: tuple[bool, ...] = ()  # per segmenter
     keep_image: bool = False
 
 
@@ -183,11 +195,10 @@ def _read(source: Any, z: int | None, region: tuple[slice, slice]) -> np.ndarray
 
 
 def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
-    """One pass over one tile: filter it, then histogram, threshold or segment it."""
+    """One pass over one tile: prepare it once, then histogram it, or run each segmenter."""
     tile, z = unit.tile, unit.z
     start = time.perf_counter()
-    raw = _read(job.image, z, tile.outer)
-    filtered = job.filter(invert(raw) if job.invert else raw)
+    filtered = prepare(_read(job.image, z, tile.outer), job.polarity, job.filter)
     core = filtered[tile.inner]
     fov = _read(job.fov, z, tile.core)
     estimate_in = fov if job.fov_for_threshold else None
@@ -197,28 +208,39 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
         values = core if estimate_in is None else core[estimate_in]
         if values.size:
             record.update(lo=values.min().item(), hi=values.max().item())
-    elif job.stage == "histogram":
+        return record
+    if job.stage == "histogram":
         hist = tile_histogram(core, estimate_in, job.bounds.get(z))
         if hist is not None:
             record.update(counts=hist.counts.tolist(), offset=hist.offset, width=hist.width,
                           integer=hist.integer)  # fmt: skip
         record["t_segment"] = time.perf_counter() - start
-    else:
-        if isinstance(job.segmenter, GlobalThreshold):
-            mask = core > job.values[z]
-        else:
-            outer_fov = _read(job.fov, z, tile.outer)
-            mask = job.segmenter.segment(filtered, fov=outer_fov).mask[tile.inner]
-        record["t_segment"] = time.perf_counter() - start
+        return record
+    truth = _read(job.truth, z, tile.core)
+    t_truth = time.perf_counter() - start
+    outer_fov = None
+    if job.fov is not None and not all(isinstance(s, GlobalThreshold) for s in job.segmenters):
+        outer_fov = _read(job.fov, z, tile.outer)
+    per, arrays = [], {}
+    for s, seg in enumerate(job.segmenters):
         start = time.perf_counter()
-        truth = _read(job.truth, z, tile.core)
+        if isinstance(seg, GlobalThreshold):
+            mask = core > job.values[s][z]
+        else:
+            mask = seg.segment(filtered, fov=outer_fov).mask[tile.inner]
+        item: dict[str, Any] = {"t_segment": time.perf_counter() - start}
+        start = time.perf_counter()
         if truth is not None:
-            record["counts"] = confusion_counts(truth, mask, fov).as_dict()
-        record["t_metrics"] = time.perf_counter() - start
-        if job.keep_mask:
-            record["mask"] = mask
-        if job.keep_image:
-            record["image"] = core
+            item["counts"] = confusion_counts(truth, mask, fov).as_dict()
+        item["t_metrics"] = time.perf_counter() - start + t_truth  # the truth is read once
+        per.append(item)
+        if job.keep_masks[s]:
+            arrays[f"mask:{s}"] = mask
+    record["per"] = per
+    if job.keep_image:
+        arrays["image"] = core
+    if arrays:
+        record["arrays"] = arrays
     return record
 
 
@@ -357,9 +379,8 @@ def _stage(
     try:
         for unit, record in engine.map_unordered(_run_unit, todo, job):
             where = unit.tile.core if unit.z is None else (unit.z, *unit.tile.core)
-            for name in ("mask", "image"):
-                if name in record:
-                    outputs[name][where] = record.pop(name)
+            for name, array in record.pop("arrays", {}).items():
+                outputs[name][where] = array
             if wanted:
                 record["outputs"] = wanted
             store.put(f"{job.stage}/{unit.key}", record)  # after its outputs are written
@@ -426,7 +447,7 @@ def segment_tiled(
         Where to write the mask (bool) and the filtered image; a path is
         created (or, when resuming, reopened).
     engine : Engine, optional
-        Where the tiles run; default :class:`~bench.scale.engines.LocalEngine` (serial).
+        Where the tiles run; default one :class:`~bench.scale.engines.ThreadEngine` (serial).
     run_dir : str or Path, optional
         Folder of per-unit partial results: an interrupted run resumes from it.
         Outputs must then be files (paths or Volumes).
@@ -449,31 +470,108 @@ def segment_tiled(
     >>> result.threshold, result.counts
     (199.0, ConfusionCounts(tp=15, fp=0, fn=0, tn=15))
     """
-    seg, filt = as_segmenter(segmenter), as_filter(filter)
-    is_global = isinstance(seg, GlobalThreshold)
-    halo = filt.halo() + (0 if is_global else seg.halo())
+    return segment_tiled_group(
+        image, [segmenter], filter, truth=truth, fov=fov, fov_for_threshold=fov_for_threshold,
+        polarity=polarity, tile_shape=tile_shape, stack_histogram=stack_histogram, outs=[out],
+        truth_value=truth_value, fov_value=fov_value,
+        filtered_out=filtered_out, engine=engine, run_dir=run_dir, progress=progress,
+        label=label, on_unit=on_unit,
+    )[0]  # fmt: skip
+
+
+def segment_tiled_group(
+    image: Any,
+    segmenters: Sequence[MethodSpec],
+    filter: FilterSpec = None,
+    *,
+    truth: Any = None,
+    fov: Any = None,
+    fov_for_threshold: bool = True,
+    polarity: str = "bright",
+    tile_shape: int | Sequence[int] = DEFAULT_TILE,
+    stack_histogram: bool = False,
+    truth_value: int | str = 255,
+    fov_value: int | str = 255,
+    outs: Sequence[Any] | None = None,
+    filtered_out: Any = None,
+    engine: Engine | None = None,
+    run_dir: str | Path | None = None,
+    progress: bool = False,
+    label: str = "image",
+    on_unit: Callable[[UnitDone], None] | None = None,
+) -> list[TiledResult]:
+    """:func:`segment_tiled` for segmenters sharing a filter: each tile prepared once per pass.
+
+    Every pass reads each tile once and orients and filters it once
+    (:func:`bench.run.stages.prepare`); the histogram pass builds one
+    histogram per tile, shared by every global method of the group; the
+    segment pass runs every segmenter of the group on the same prepared tile.
+    A sweep of N methods after one filter thus reads and filters the image
+    once per pass, not N times, and each result is bit for bit the result
+    of :func:`segment_tiled` with that segmenter alone.
+
+    Parameters are those of :func:`segment_tiled`, except ``segmenters`` (a
+    sequence) and ``outs``: one mask output per segmenter (or None).
+
+    Returns
+    -------
+    list of TiledResult
+        One per segmenter, in order. ``timings["t_wall_s"]`` is the group's
+        wall time; ``t_preprocess_s`` counts the shared preparation of every
+        pass the method needed, ``t_segment_s`` its own segmentation (and the
+        shared histograms, for a global method), as :func:`bench.evaluate`
+        counts shared work in each row. ``computed`` and ``resumed`` count the
+        group's units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.tile(np.array([[10, 200]], dtype=np.uint8), (5, 3))
+    >>> results = segment_tiled_group(image, ["otsu", "mean"], truth=image > 100, tile_shape=(2, 4))
+    >>> [(r.threshold, r.counts.tp) for r in results]
+    [(199.0, 15), (105.0, 15)]
+    """
+    segs = tuple(as_segmenter(s) for s in segmenters)
+    filt = as_filter(filter)
+    if not segs:
+        msg = "segment_tiled_group needs at least one segmenter; got none."
+        raise ValueError(msg)
+    outs = [None] * len(segs) if outs is None else list(outs)
+    if len(outs) != len(segs):
+        msg = f"outs must have one entry per segmenter ({len(segs)}); got {len(outs)}."
+        raise ValueError(msg)
+    globals_ = [(s, seg) for s, seg in enumerate(segs) if isinstance(seg, GlobalThreshold)]
+    local_halo = max((seg.halo() for seg in segs if not isinstance(seg, GlobalThreshold)),
+                     default=0)  # fmt: skip
     image, truth, fov = as_source(image, "image"), as_source(truth, "truth"), as_source(fov, "fov")
     if truth is not None and np.dtype(truth.dtype) != bool:
         truth = BinaryVolume(truth, truth_value)
     if fov is not None and np.dtype(fov.dtype) != bool:
         fov = BinaryVolume(fov, fov_value)
     _check_inputs(image, truth, fov, polarity)
-    if not is_global:
-        _check_image_wide_values(seg, image.dtype)
+    for seg in segs:
+        if not isinstance(seg, GlobalThreshold):
+            _check_image_wide_values(seg, image.dtype)
     if run_dir is not None:
-        for name, target in (("out", out), ("filtered_out", filtered_out)):
+        for name, target in (*(("out", o) for o in outs), ("filtered_out", filtered_out)):
             if target is not None and not isinstance(target, (str, Path, Volume)):
                 msg = f"A resumable run (run_dir) writes {name} to a file: pass a path or a Volume."
                 raise ValueError(msg)
     shape = tuple(image.shape)
     tiles = _pair(tile_shape, "tile_shape")
     zs: list[int | None] = [None] if len(shape) == 2 else list(range(shape[0]))
-    units = [_Unit(z, tile) for z in zs for tile in tile_grid(shape[-2:], tiles, halo)]
+
+    def units_with(halo: int) -> list[_Unit]:
+        return [_Unit(z, tile) for z in zs for tile in tile_grid(shape[-2:], tiles, halo)]
+
+    # The histogram passes need the filter's context; the segment pass also the largest
+    # local method's. More context than a method needs changes none of its pixels.
+    hist_units, units = units_with(filt.halo()), units_with(filt.halo() + local_halo)
     manifest = {
         "inputs": {
             n: content_identity(s) for n, s in (("image", image), ("truth", truth), ("fov", fov))
         },
-        "segmenter": [seg.name, seg.get_params()],
+        "segmenters": [[seg.name, seg.get_params()] for seg in segs],
         "filter": [filt.name, filt.get_params()],
         "tile_shape": tiles,
         "stack_histogram": bool(stack_histogram),
@@ -483,58 +581,74 @@ def segment_tiled(
     store = RunStore(run_dir, manifest)
     resuming = len(store) > 0
     chunks = ((1,) * (len(shape) - 2)) + tiles  # one Zarr chunk per tile of a slice
-    outputs = {
-        "mask": open_output(out, shape, bool, chunks, resuming),
-        "image": open_output(filtered_out, shape, image.dtype, chunks, resuming),
-    }
-    engine = engine or LocalEngine()
-    inputs = {"image": image, "truth": truth, "fov": fov, "filter": filt, "segmenter": seg,
-              "invert": polarity == "dark",
-              "fov_for_threshold": bool(fov_for_threshold)}  # fmt: skip
-    timings = dict.fromkeys(("t_preprocess_s", "t_segment_s", "t_metrics_s"), 0.0)
+    outputs = {f"mask:{s}": open_output(out, shape, bool, chunks, resuming)
+               for s, out in enumerate(outs)}  # fmt: skip
+    outputs["image"] = open_output(filtered_out, shape, image.dtype, chunks, resuming)
+    engine = engine or ThreadEngine()
+    inputs = {"image": image, "truth": truth, "fov": fov, "filter": filt, "segmenters": segs,
+              "polarity": polarity, "fov_for_threshold": bool(fov_for_threshold)}  # fmt: skip
     done = {"computed": 0, "resumed": 0}
+    shared = {"t_filter": 0.0, "t_histogram": 0.0}  # the passes before the segment pass
     wall = time.perf_counter()
 
     def run(stage: str, **extra: Any) -> dict[str, dict[str, Any]]:
-        bar = Progress(f"{label} {stage}", len(units), enabled=progress)
+        todo = hist_units if stage != "segment" else units
+        bar = Progress(f"{label} {stage}", len(todo), enabled=progress)
         job = _Job(stage, **inputs, **extra)
-        records, computed = _stage(job, units, engine, store, bar, on_unit, outputs)
+        records, computed = _stage(job, todo, engine, store, bar, on_unit, outputs)
         done["computed"] += computed
-        done["resumed"] += len(units) - computed
-        for record in records.values():
-            timings["t_preprocess_s"] += record["t_filter"]
-            timings["t_segment_s"] += record.get("t_segment", 0.0)
-            timings["t_metrics_s"] += record.get("t_metrics", 0.0)
+        done["resumed"] += len(todo) - computed
+        if stage != "segment":
+            for record in records.values():
+                shared["t_filter"] += record["t_filter"]
+                shared["t_histogram"] += record.get("t_segment", 0.0)
         return records
 
-    thresholds: dict[Any, tuple[float | None, bool, str]] = dict.fromkeys(zs, (None, True, ""))
-    if is_global:
-        thresholds = _global_thresholds(seg, image.dtype, units, zs, stack_histogram, run)
-    values = {z: t[0] for z, t in thresholds.items()}
-    records = run("segment", values=values, keep_mask=outputs["mask"] is not None,
+    unset: tuple[float | None, bool, str] = (None, True, "")
+    thresholds = {s: dict.fromkeys(zs, unset) for s in range(len(segs))}
+    if globals_:
+        thresholds.update(
+            _global_thresholds(globals_, image.dtype, hist_units, zs, stack_histogram, run)
+        )
+    values = {s: {z: t[0] for z, t in per_z.items()} for s, per_z in thresholds.items()}
+    records = run("segment", values=values,
+                  keep_masks=tuple(outputs[f"mask:{s}"] is not None for s in range(len(segs))),
                   keep_image=outputs["image"] is not None)  # fmt: skip
-    timings["t_wall_s"] = time.perf_counter() - wall
-    return TiledResult(
-        thresholds=[thresholds[z][0] for z in zs],
-        found=[thresholds[z][1] for z in zs],
-        reasons=[thresholds[z][2] for z in zs],
-        counts=_total(records) if truth is not None else None,
-        tiles=_tile_table(units, records, values),
-        timings=timings,
-        computed=done["computed"],
-        resumed=done["resumed"],
-    )
+    t_wall = time.perf_counter() - wall
+    t_prepare = sum(record["t_filter"] for record in records.values())
+    results = []
+    for s, seg in enumerate(segs):
+        own = {key: record["per"][s] for key, record in records.items()}
+        is_global = isinstance(seg, GlobalThreshold)
+        timings = {
+            "t_preprocess_s": t_prepare + (shared["t_filter"] if is_global else 0.0),
+            "t_segment_s": sum(r["t_segment"] for r in own.values())
+            + (shared["t_histogram"] if is_global else 0.0),
+            "t_metrics_s": sum(r["t_metrics"] for r in own.values()),
+            "t_wall_s": t_wall,
+        }
+        results.append(TiledResult(
+            thresholds=[thresholds[s][z][0] for z in zs],
+            found=[thresholds[s][z][1] for z in zs],
+            reasons=[thresholds[s][z][2] for z in zs],
+            counts=_total(own) if truth is not None else None,
+            tiles=_tile_table(units, own, values[s]),
+            timings=timings,
+            computed=done["computed"],
+            resumed=done["resumed"],
+        ))  # fmt: skip
+    return results
 
 
 def _global_thresholds(
-    seg: GlobalThreshold,
+    segmenters: list[tuple[int, GlobalThreshold]],
     dtype: np.dtype,
     units: list[_Unit],
     zs: list[int | None],
     stack_histogram: bool,
     run: Callable[..., dict[str, dict[str, Any]]],
-) -> dict[Any, tuple[float, bool, str]]:
-    """Passes 0 (range) and 1 (histograms), then one threshold per slice or stack."""
+) -> dict[int, dict[Any, tuple[float, bool, str]]]:
+    """Passes 0 (range) and 1 (histograms), shared; then each method's threshold per slice."""
 
     def group(z: int | None) -> Any:
         return "stack" if stack_histogram else z
@@ -562,11 +676,13 @@ def _global_thresholds(
                          record["width"], record["integer"])  # fmt: skip
         key = group(unit.z)
         totals[key] = totals[key] + part if key in totals else part
-    thresholds = {}
-    for z in zs:
-        total = totals[group(z)]
-        found = seg.find_threshold(total)
-        thresholds[z] = (total.value(found.bin), found.found, found.reason)
+    thresholds: dict[int, dict[Any, tuple[float, bool, str]]] = {}
+    for s, seg in segmenters:
+        thresholds[s] = {}
+        for z in zs:
+            total = totals[group(z)]
+            found = seg.find_threshold(total)
+            thresholds[s][z] = (total.value(found.bin), found.found, found.reason)
     return thresholds
 
 

@@ -31,11 +31,13 @@ from typing import Any
 import numpy as np
 
 from bench.data import Sample
+from bench.data.kinds import register_kind
 
 __all__ = [
     "FORMATS",
     "BinaryVolume",
     "Volume",
+    "VolumeConfig",
     "VolumeDataset",
     "as_source",
     "content_identity",
@@ -395,7 +397,15 @@ class VolumeDataset:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> VolumeDataset:
-        """From a ``dataset`` config whose ``images``/``masks`` name files, not folders."""
+        """From a ``dataset`` config whose ``images``/``masks`` name files, not folders.
+
+        Keys are those of :class:`VolumeConfig`; those of a folder dataset
+        (the command line's schema fills them in) are ignored.
+        """
+        for role in ("name", "images", "masks"):
+            if config.get(role) in (None, "???"):
+                msg = f"A volume dataset needs dataset.{role}; got {config.get(role)!r}."
+                raise ValueError(msg)
         root = Path(config["root"]).expanduser() if config.get("root") else Path()
         return cls(
             name=config["name"],
@@ -406,10 +416,18 @@ class VolumeDataset:
         )
 
 
-def dataset_from_config(config: dict[str, Any]) -> Any:
-    """A :class:`VolumeDataset` when ``images`` names a lazily read file, else a folder dataset."""
-    from bench.data import from_config
+@dataclass
+class VolumeConfig:
+    """The settings of a ``volume`` dataset (``conf/dataset/volume.yaml``)."""
 
-    if Path(str(config.get("images", ""))).suffix.lower() in FORMATS:
-        return VolumeDataset.from_config(config)
-    return from_config(config)
+    name: str = "???"
+    kind: str = "volume"
+    root: str | None = None  # folder of both files; None: the current directory
+    images: str = "???"  # the image or stack file
+    masks: str = "???"  # its ground truth, same shape
+    truth_value: Any = 255  # foreground value of the truth, or "nonzero"
+    polarity: str = "bright"  # "dark": objects darker than the background
+
+
+# The worked example of a dataset kind (bench.data.kinds): its settings and its builder.
+register_kind("volume", VolumeConfig, VolumeDataset.from_config)

@@ -28,6 +28,15 @@ resident sets of the process and its children sampled every 5 ms (psutil)
 resident set after the imports, before any work. Every mode must find the
 same threshold and counts.
 
+Sweep (``--sweep N``): N global methods after the same filter, tiled, in
+one process: one group run (:func:`bench.scale.tiling.segment_tiled_group`,
+each tile read and prepared once per pass for all N) against N single-method
+runs (:func:`bench.scale.tiling.segment_tiled`, each reading and preparing
+every tile itself), interleaved ``--rounds`` times; the group must give each
+method's threshold and counts exactly::
+
+    python tests/benchmarks/scale_benchmark.py --modes whole --rounds 1 --sweep 10
+
 Bandwidth: a read-only pass over the image's bytes in memory (a sum over
 them viewed as uint64), the best of 5, in a subprocess of its own. The pipeline
 must read at least the image and the truth (2 bytes per pixel), so
@@ -52,6 +61,42 @@ from typing import Any
 import numpy as np
 
 MODES = ("whole", "tiled-1", "tiled-2", "dask-2")
+SWEEP = ("otsu", "li", "huang", "mean", "triangle", "yen", "isodata", "moments",
+         "maxentropy", "renyientropy", "shanbhag", "default", "intermodes",
+         "percentile")  # fmt: skip
+"""The global methods of ``--sweep N``: the first N."""
+
+
+def run_sweep(folder: Path, tile: str, n: int, rounds: int) -> dict[str, object]:
+    """N methods tiled as one group, and as N single runs, in this process, interleaved."""
+    from bench.scale.engines import ThreadEngine
+    from bench.scale.tiling import segment_tiled, segment_tiled_group
+    from bench.scale.volumes import open_volume
+
+    if not 1 <= n <= len(SWEEP):
+        msg = f"--sweep takes 1 to {len(SWEEP)} methods; got {n}."
+        raise ValueError(msg)
+    methods = list(SWEEP[:n])
+    image, truth = open_volume(folder / "image.npy"), open_volume(folder / "truth.npy")
+    kwargs = {"truth": truth, "polarity": "dark", "tile_shape": _tile_shape(tile),
+              "engine": ThreadEngine(workers=1)}  # fmt: skip
+    median = {"name": "median", "size": 3}
+    crop = np.asarray(image[:256, :256])  # one-time costs (compiled kernels) off the clock
+    segment_tiled_group(crop, methods, median, truth=np.asarray(truth[:256, :256]),
+                        polarity="dark", tile_shape=128)  # fmt: skip
+    group_walls, single_walls, answers = [], [], set()
+    for _ in range(rounds):
+        start = time.perf_counter()
+        grouped = segment_tiled_group(image, methods, median, **kwargs)
+        group_walls.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        singles = [segment_tiled(image, m, median, **kwargs) for m in methods]
+        single_walls.append(time.perf_counter() - start)
+        for results in (grouped, singles):
+            answers.add(tuple((r.thresholds[0], tuple(r.counts.as_dict().values()))
+                              for r in results))  # fmt: skip
+    return {"mode": "sweep", "methods": methods, "group_walls": group_walls,
+            "single_walls": single_walls, "identical": len(answers) == 1}  # fmt: skip
 
 
 def synthetic_slice(rows: int, cols: int, seed: int = 20260) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +208,7 @@ def run_mode(mode: str, folder: Path, tile: str) -> dict[str, object]:
         return {"mode": mode, "t_make_s": time.perf_counter() - start}
 
     import bench
-    from bench.scale.engines import DaskEngine, LocalEngine
+    from bench.scale.engines import DaskEngine, ThreadEngine
     from bench.scale.tiling import segment_tiled
     from bench.scale.volumes import open_volume
 
@@ -182,7 +227,7 @@ def run_mode(mode: str, folder: Path, tile: str) -> dict[str, object]:
         extra["t_startup_s"] = time.perf_counter() - start
         engine = DaskEngine(client=client)
     elif mode.startswith("tiled"):
-        engine = LocalEngine(workers=int(mode.split("-")[1]))
+        engine = ThreadEngine(workers=int(mode.split("-")[1]))
     baseline = _rss_mb()
     with PeakRSS() as peak:
         start = time.perf_counter()
@@ -222,9 +267,10 @@ def _tile_shape(text: str) -> tuple[int, int]:
     return (sides[0], sides[-1])
 
 
-def _child(mode: str, folder: Path, tile: str) -> dict[str, object]:
+def _child(mode: str, folder: Path, tile: str, *extra: str) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, __file__, "--mode", mode, "--folder", str(folder), "--tile", tile],
+        [sys.executable, __file__, "--mode", mode, "--folder", str(folder), "--tile", tile,
+         *extra],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
@@ -256,9 +302,18 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of every mode")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--sweep",
+        type=int,
+        default=0,
+        help="also time N global methods tiled as one group vs N runs (0: no)",
+    )
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.mode == "sweep":  # a child: the sweep, one JSON line
+        print("RESULT " + json.dumps(run_sweep(args.folder, args.tile, args.sweep, args.rounds)))
+        return
     if args.mode:  # a child: one mode, one JSON line
         print("RESULT " + json.dumps(run_mode(args.mode, args.folder, args.tile)))
         return
@@ -276,6 +331,10 @@ def main() -> None:
         modes = args.modes.split(",")
         runs = [_child(mode, folder, args.tile) for _ in range(args.rounds) for mode in modes]
         results = [_summary([r for r in runs if r["mode"] == mode]) for mode in modes]
+        sweep = None
+        if args.sweep:
+            sweep = _child("sweep", folder, args.tile, "--sweep", str(args.sweep),
+                           "--rounds", str(args.rounds))  # fmt: skip
 
     whole = next((r for r in results if r["mode"] == "whole"), results[0])
     header = (f"{'mode':8s} {'wall s':>7s} {'x whole':>7s} {'Mpx/s':>7s} {'of bw':>6s} "
@@ -292,9 +351,16 @@ def main() -> None:
                 and r["counts"] == whole["counts"] for r in results)  # fmt: skip
     print(f"threshold {whole['threshold']:g}, counts tp fp fn tn {whole['counts']}; "
           f"identical in every mode: {agree}")  # fmt: skip
+    if sweep is not None:
+        group, single = (statistics.median(sweep[k]) for k in ("group_walls", "single_walls"))
+        print(f"sweep of {len(sweep['methods'])} global methods after median 3x3, tiled, one "
+              f"thread, same process ({args.rounds} round(s), medians): one group run "
+              f"{group:.2f} s, {len(sweep['methods'])} single runs {single:.2f} s: "
+              f"{single / group:.2f}x; identical results: {sweep['identical']}")  # fmt: skip
+        agree = agree and bool(sweep["identical"])
     if args.json:
-        args.json.write_text(json.dumps({"gbs": gbs, "megapixels": megapixels,
-                                         "results": results}, indent=2))  # fmt: skip
+        figures = {"gbs": gbs, "megapixels": megapixels, "results": results, "sweep": sweep}
+        args.json.write_text(json.dumps(figures, indent=2))
     if not agree:
         sys.exit(1)
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ValidationError
 
 import algorithms
-from bench.cli.config import ConfigError, register_configs, validate
+from bench.cli.config import register_configs, validate
 from bench.cli.overrides import CONF_DIR, check_group_choices, group_options
 
 register_configs()
@@ -39,17 +40,25 @@ def test_every_registered_segmenter_has_a_config() -> None:
 
 
 def test_typo_in_a_parameter_names_the_valid_ones() -> None:
-    cfg = _compose("algo=adaptive")
-    OmegaConf.set_struct(cfg, False)
-    cfg.algo.blocksize = 5
-    with pytest.raises(ConfigError, match=r"Unknown parameter 'blocksize'.*'block_size'"):
-        validate(cfg)
+    message = check_group_choices(["algo=adaptive", "algo.blocksize=5"])
+    assert message is not None
+    assert (
+        "Unknown parameter 'blocksize' for algo 'adaptive'. Did you mean 'block_size'?" in message
+    )
+    assert "Unknown parameter 'siz' for filter 'median'" in str(
+        check_group_choices(["filter.siz=5"])
+    )
+    assert check_group_choices(["-m", "algo=otsu,li", "algo.ignore_black=true"]) is None
+    assert check_group_choices(["algo=sauvola", "+algo.extra=1"]) is None  # Hydra's to judge
 
 
 def test_wrong_type_is_an_error() -> None:
-    cfg = _compose("algo=adaptive", "algo.block_size=big")
-    with pytest.raises(ConfigError, match="block_size"):
-        validate(cfg)
+    # The schema (the constructor's defaults) types the node as it is composed.
+    with pytest.raises(ConfigCompositionException, match="block_size=big"):
+        _compose("algo=adaptive", "algo.block_size=big")
+    cfg = _compose("algo=adaptive")
+    with pytest.raises(ValidationError, match="block_size"):
+        cfg.algo.block_size = "big"
 
 
 def test_group_choice_check_suggests_closest_match() -> None:
@@ -88,6 +97,7 @@ def test_default_run_prints_and_writes_the_article_result(tmp_path: Path) -> Non
     ("args", "message"),
     [
         (["algo=lii"], "Did you mean 'li'"),
+        (["algo=adaptive", "algo.blocksize=5"], "Did you mean 'block_size'"),
         (["filter.size=4"], "odd positive integer; got 4"),
         (["algo=adaptive", "algo.block_size=-3"], "odd positive integer; got -3"),
         (["dataset.root=/nonexistent"], "not found"),

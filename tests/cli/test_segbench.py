@@ -15,7 +15,7 @@ from bench.cli.completion import bash_script, run_words
 from bench.cli.config import check_override_keys
 from bench.cli.listing import KINDS, entries
 from bench.cli.main import entry
-from bench.cli.overrides import CONF_DIR, group_options
+from bench.cli.overrides import CONF_DIR, check_group_choices, group_options
 from bench.metrics import METRICS
 
 REPO = CONF_DIR.parent
@@ -172,9 +172,10 @@ def test_key_typo_in_each_group_exits_2_with_did_you_mean(
 ) -> None:
     message = check_override_keys(args)
     assert message is not None
-    assert f"Unknown key {key!r}" in message
+    assert f"Unknown parameter {key!r} for " in message
     assert f"Did you mean {closest!r}?" in message
-    assert "Valid keys: " in message
+    assert "Valid: " in message
+    assert check_group_choices(args) == message  # the one early check of the command line
     with pytest.raises(SystemExit) as stop:
         entry(args)
     assert stop.value.code == 2

@@ -7,19 +7,24 @@ import pandas as pd
 import pytest
 
 from bench.metrics import ConfusionCounts, scores
-from bench.report.leaderboard import boards, leaderboard, paired_tests, split_config
+from bench.report.leaderboard import boards, leaderboard, paired_tests, with_labels
+from bench.run.plan import config_label
 
 
 def _row(
     config: str, image: str, counts: tuple[int, int, int, int], seconds: float = 0.01, **extra
 ) -> dict:
     c = ConfusionCounts(*counts)
-    algo = config.split(" | ")[0]
+    algo = config.removesuffix(" | none")  # the toy configs: "<method> | none"
+    structured = {"method": algo, "method_params": "{}", "filter_params": "{}"}
+    if config_label(algo, "{}", "none", "{}") != config:  # a reference row: a label only
+        structured = dict.fromkeys(structured)
     return {
         "dataset": "toy",
         "image": image,
         "algo": algo,
         "filter": "none",
+        **structured,
         "config": config,
         "threshold": 10.0,
         "polarity": "bright",
@@ -137,6 +142,18 @@ def test_paired_tests_compare_the_leader_with_the_next() -> None:
     assert paired_tests(table[table["config"] == "a | none"], board.head(1), "f1").empty
 
 
-def test_split_config() -> None:
-    assert split_config("otsu | median(size=3)") == ("otsu", "median(size=3)")
-    assert split_config("second observer (human)") == ("second observer (human)", "")
+def test_labels_are_derived_from_the_structured_columns() -> None:
+    table = pd.DataFrame(
+        [
+            {"config": "shown, not read", "method": "adaptive", "filter": "median",
+             "method_params": '{"offset": -20.0}', "filter_params": '{"size": 3}'},
+            {"config": "second observer (human)", "method": None, "filter": "none",
+             "method_params": None, "filter_params": None},
+        ]
+    )  # fmt: skip
+    labelled = with_labels(table)
+    assert labelled["method_label"].tolist() == [
+        "adaptive(offset=-20.0)",
+        "second observer (human)",
+    ]
+    assert labelled["preprocessing"].tolist() == ["median(size=3)", ""]

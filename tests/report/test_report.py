@@ -28,10 +28,10 @@ KESM = dataset_config("kesm")
 
 @pytest.fixture(scope="module")
 def kesm_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sweep-like folder of real runs on the KESM sample: Otsu, Li and adaptive."""
+    """A sweep-like folder of real runs on the KESM sample: Otsu, Li and adaptive (offset -20)."""
     folder = tmp_path_factory.mktemp("sweep")
-    for i, algo in enumerate(("otsu", "li", "adaptive")):
-        run_bench(folder / f"{i}_{algo}", f"algo={algo}")
+    for i, args in enumerate((["algo=otsu"], ["algo=li"], ["algo=adaptive", "algo.offset=-20"])):
+        run_bench(folder / f"{i}_{args[0][5:]}", *args)
     return folder
 
 

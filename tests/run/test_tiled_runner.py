@@ -16,10 +16,26 @@ from omegaconf.errors import ConfigKeyError, ValidationError
 import bench
 from bench.cli.config import register_configs
 from bench.cli.overrides import CONF_DIR, check_group_choices, group_options
+from bench.run.plan import make_plan
 from bench.run.tiled import evaluate_tiled, evaluate_with_runner
 
 register_configs()
-SAME = ["threshold", "found", "tp", "fp", "fn", "tn", *bench.METRICS, "height", "width"]
+SAME = [
+    "split",
+    "config",
+    "config_id",
+    "method_params",
+    "filter_params",
+    "threshold",
+    "found",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+    *bench.METRICS,
+    "height",
+    "width",
+]
 
 
 def _compose(*overrides: str):
@@ -72,10 +88,10 @@ def test_tiled_table_equals_the_local_table_on_the_builtin_sample() -> None:
 
 def test_the_runner_config_picks_the_engine_and_refuses_repeat(tmp_path) -> None:
     methods, filters = ["otsu"], [{"name": "median", "size": 3}]
-    local = evaluate_with_runner({"name": "local"}, bench.builtin_sample(), methods, filters)
+    plan = make_plan(None, methods, filters)
+    local = evaluate_with_runner({"name": "local"}, bench.builtin_sample(), plan)
     tiled = evaluate_with_runner({"name": "tiled", "tile": [128, 128], "workers": 2},
-                                 bench.builtin_sample(), methods, filters,
-                                 run_dir=tmp_path)  # fmt: skip
+                                 bench.builtin_sample(), plan, run_dir=tmp_path)  # fmt: skip
     pd.testing.assert_frame_equal(local[SAME], tiled[SAME])
     tiles = pd.read_parquet(tmp_path / "tiles.parquet")
     assert (
@@ -83,7 +99,7 @@ def test_the_runner_config_picks_the_engine_and_refuses_repeat(tmp_path) -> None
         == local[["tp", "fp", "fn", "tn"]].iloc[0].tolist()
     )
     with pytest.raises(ValueError, match="repeat=3 times the whole-image runner"):
-        evaluate_with_runner({"name": "tiled"}, bench.builtin_sample(), methods, filters, repeat=3)
+        evaluate_with_runner({"name": "tiled"}, bench.builtin_sample(), plan, repeat=3)
 
 
 def test_figures_of_a_tiled_run_show_the_whole_image(tmp_path, kesm) -> None:
@@ -114,7 +130,8 @@ def test_cli_tiled_run_gives_the_article_numbers_and_resumes(tmp_path, capsys) -
     for name in ("metrics.parquet", "tiles/tiles.csv", "figures/grayscale_overlay.png"):
         assert (out / name).is_file(), name
     again, _ = _cli_run(tmp_path, *args, "output.overlays=false", "output.histograms=false")
-    assert "12/12 tiles (12 resumed)" in capsys.readouterr().err
+    assert "12/12 tiles in " in (err := capsys.readouterr().err)
+    assert "(resumed 12)" in err
     pd.testing.assert_frame_equal(table[SAME], again[SAME])
 
 

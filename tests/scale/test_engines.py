@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import algorithms
-from bench.scale.engines import DaskEngine, LocalEngine, engine_from_config
+from bench.scale.engines import DaskEngine, ThreadEngine, engine_from_config
 from bench.scale.tiling import segment_tiled
 
 distributed = pytest.importorskip("distributed")
@@ -43,7 +43,7 @@ def _run(stack, engine, method, filt, **kwargs):
 @pytest.mark.parametrize(("method", "filt"), CASES)
 def test_threads_equal_serial(stack, method, filt) -> None:
     serial, serial_mask = _run(stack, None, method, filt)
-    threaded, threaded_mask = _run(stack, LocalEngine(workers=2), method, filt)
+    threaded, threaded_mask = _run(stack, ThreadEngine(workers=2), method, filt)
     assert threaded.thresholds == serial.thresholds
     assert threaded.counts == serial.counts
     np.testing.assert_array_equal(threaded_mask, serial_mask)
@@ -116,7 +116,7 @@ def test_dask_without_an_address_runs_on_local_threads(stack) -> None:
 
 
 def test_engines_from_the_runner_config() -> None:
-    assert isinstance(engine_from_config({"name": "tiled", "workers": 2}), LocalEngine)
+    assert isinstance(engine_from_config({"name": "tiled", "workers": 2}), ThreadEngine)
     dask = engine_from_config({"name": "dask", "address": "tcp://10.0.0.1:8786", "workers": None})
     assert isinstance(dask, DaskEngine)
     assert dask.address == "tcp://10.0.0.1:8786"
@@ -124,7 +124,7 @@ def test_engines_from_the_runner_config() -> None:
     with pytest.raises(ValueError, match="does not run tiles"):
         engine_from_config({"name": "local"})
     with pytest.raises(ValueError, match="workers must be a positive integer; got 0"):
-        list(LocalEngine(workers=0).map_unordered(lambda x, s: x, [1], None))
+        list(ThreadEngine(workers=0).map_unordered(lambda x, s: x, [1], None))
 
 
 def test_an_unreachable_scheduler_is_a_clear_error() -> None:
@@ -142,6 +142,6 @@ def test_an_error_in_a_task_reaches_the_caller_and_cancels_the_rest(cluster) -> 
             raise ValueError(msg)
         return x
 
-    for engine in (LocalEngine(workers=2), DaskEngine(address=cluster.scheduler_address)):
+    for engine in (ThreadEngine(workers=2), DaskEngine(address=cluster.scheduler_address)):
         with engine, pytest.raises(ValueError, match="tile 3 is broken"):
             list(engine.map_unordered(fail_on_three, range(50), None))

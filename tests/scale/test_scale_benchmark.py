@@ -17,7 +17,7 @@ def test_scale_benchmark_modes_agree_on_a_small_slice(tmp_path) -> None:
     pytest.importorskip("psutil")
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--rows", "300", "--cols", "520", "--tile", "128",
-         "--rounds", "1", "--json", str(tmp_path / "figures.json")],
+         "--rounds", "1", "--sweep", "3", "--json", str(tmp_path / "figures.json")],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -25,3 +25,5 @@ def test_scale_benchmark_modes_agree_on_a_small_slice(tmp_path) -> None:
     for mode in ("whole", "tiled-1", "tiled-2", "dask-2"):
         assert f"\n{mode} " in done.stdout
     assert (tmp_path / "figures.json").is_file()
+    assert "sweep of 3 global methods" in done.stdout
+    assert "identical results: True" in done.stdout

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import algorithms
-from bench.scale.engines import LocalEngine
+from bench.scale.engines import ThreadEngine
 from bench.scale.tile_store import Progress, RunStore
 from bench.scale.tiling import UnitDone, segment_tiled
 from bench.scale.volumes import open_volume
@@ -45,7 +45,7 @@ def test_an_interrupted_run_resumes_without_recomputing(
 ) -> None:
     image, truth = stack
     kwargs = {"truth": truth, "polarity": "dark", "tile_shape": (16, 20),  # 3 x 3 tiles x 3 slices
-              "engine": LocalEngine(workers)}  # fmt: skip
+              "engine": ThreadEngine(workers)}  # fmt: skip
     expected = segment_tiled(image, "otsu", "median", **kwargs)
     run_dir, mask = tmp_path / "run", tmp_path / "mask.npy"
 
@@ -80,7 +80,7 @@ def test_an_interrupted_run_resumes_without_recomputing(
 def test_a_folder_of_another_run_is_refused(tmp_path, stack) -> None:
     image, truth = stack
     segment_tiled(image, "otsu", truth=truth, tile_shape=20, run_dir=tmp_path)
-    with pytest.raises(ValueError, match=r"different run \(it differs in: segmenter\)"):
+    with pytest.raises(ValueError, match=r"different run \(it differs in: segmenters\)"):
         segment_tiled(image, "li", truth=truth, tile_shape=20, run_dir=tmp_path)
     changed = image.copy()
     changed[0, 0, 0] ^= 1

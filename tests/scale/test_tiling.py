@@ -11,7 +11,7 @@ import algorithms
 from algorithms import histogram
 from bench.data import invert
 from bench.metrics import ConfusionCounts, confusion_counts, f1, scores
-from bench.scale.tiling import segment_tiled, tile_grid, tile_histogram
+from bench.scale.tiling import segment_tiled, segment_tiled_group, tile_grid, tile_histogram
 
 # 50 = 7*7 + 1 and 67 = 11*6 + 1: the last tile of every row and column of the
 # (7, 11) grid is one pixel wide; (16, 32) does not divide the image either.
@@ -78,6 +78,44 @@ def test_every_method_tiled_equals_whole_within_a_field_of_view(scene, name) -> 
     for inside in (True, False):  # threshold from the field of view, or from the whole image
         _check_equal(image, truth, fov, seg, algorithms.get_filter("median", size=5), (7, 11),
                      fov_for_threshold=inside)  # fmt: skip
+
+
+@pytest.mark.parametrize("fov_for_threshold", [True, False])
+@pytest.mark.parametrize("filter_name", algorithms.available_filters())
+def test_a_group_of_every_method_equals_each_method_alone(scene, filter_name, fov_for_threshold):
+    """One group run (each tile prepared once per pass) = each segmenter's own tiled run."""
+    image, truth, fov = scene
+    filt = algorithms.get_filter(filter_name)
+    segs = [
+        _with_image_wide_values(algorithms.get(name), filt(image))
+        for name in algorithms.available()
+        if not algorithms.get_class(name).requires_fit
+    ]
+    outs = [np.zeros(image.shape, bool) for _ in segs]
+    kwargs = {"truth": truth, "fov": fov, "tile_shape": (16, 32),
+              "fov_for_threshold": fov_for_threshold}  # fmt: skip
+    grouped = segment_tiled_group(image, segs, filt, outs=outs, **kwargs)
+    assert len(grouped) == len(segs) > 30
+    for seg, result, out in zip(segs, grouped, outs, strict=True):
+        alone_out = np.zeros(image.shape, bool)
+        alone = segment_tiled(image, seg, filt, out=alone_out, **kwargs)
+        np.testing.assert_array_equal(out, alone_out, err_msg=seg.name)
+        assert (result.thresholds, result.found, result.counts) == (
+            alone.thresholds,
+            alone.found,
+            alone.counts,
+        ), seg.name
+        whole = _whole(image, seg, filt, fov if fov_for_threshold else None)
+        np.testing.assert_array_equal(out, whole.mask, err_msg=seg.name)
+
+
+def test_a_group_reads_each_tile_once_per_pass(scene) -> None:
+    image, truth, _ = scene
+    done = []
+    segment_tiled_group(image, ["otsu", "li", "mean", "sauvola"], "median", truth=truth,
+                        tile_shape=(25, 34), on_unit=done.append)  # fmt: skip
+    # four tiles; one histogram pass and one segment pass for the whole group
+    assert sorted(u.stage for u in done) == ["histogram"] * 4 + ["segment"] * 4
 
 
 @pytest.mark.parametrize(
@@ -164,7 +202,11 @@ def test_tile_grid_covers_the_image_once_with_clipped_halos() -> None:
         ({"tile_shape": (4, 2, 1)}, "tile_shape"),
         ({"polarity": "dim"}, "polarity must be 'bright' or 'dark'"),
         ({"truth": np.zeros((3, 3), bool)}, r"truth has shape \(3, 3\)"),
-        ({"truth": np.zeros((50, 67), np.uint8)}, "truth must be boolean"),
+        # labels are read by truth_value (255), as datasets read them: 0/1 labels are not
+        (
+            {"truth": (np.arange(50 * 67).reshape(50, 67) % 2).astype(np.uint8)},
+            r"not binary under the rule foreground == 255: found values 0, 1",
+        ),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(scene, kwargs, message) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from pathlib import Path
 
@@ -10,12 +11,12 @@ import pytest
 import tifffile
 
 import algorithms
+from bench.data import dataset_from_config
 from bench.scale.tiling import segment_tiled
 from bench.scale.volumes import (
     BinaryVolume,
     VolumeDataset,
     create_volume,
-    dataset_from_config,
     open_volume,
 )
 
@@ -143,3 +144,25 @@ def test_a_folder_dataset_config_is_left_to_the_folder_reader() -> None:
     config = {"name": "kesm", "root": None, "images": "images", "masks": "masks",
               "image_pattern": "grayscale.png", "mask_pattern": "groundtruth.png"}  # fmt: skip
     assert isinstance(dataset_from_config(config), FolderDataset)
+
+
+@pytest.mark.parametrize("kind", ["folder", "volume"])
+def test_every_dataset_kind_is_registered_with_its_settings(kind) -> None:
+    from bench.data import KINDS
+
+    assert {f.name for f in dataclasses.fields(KINDS[kind].config)} >= {
+        "name", "kind", "root", "images", "masks", "truth_value", "polarity",
+    }  # fmt: skip
+
+
+def test_the_kind_decides_over_the_file_suffix(tmp_path, blobs) -> None:
+    image, truth = blobs
+    np.save(tmp_path / "slide.npy", image)
+    np.save(tmp_path / "truth.npy", truth)
+    config = {"name": "v", "kind": "volume", "root": str(tmp_path), "images": "slide.npy",
+              "masks": "truth.npy"}  # fmt: skip
+    assert isinstance(dataset_from_config(config), VolumeDataset)
+    with pytest.raises(ValueError, match=r"Unknown dataset kind 'volum'\. Did you mean 'volume'"):
+        dataset_from_config({**config, "kind": "volum"})
+    with pytest.raises(ValueError, match=r"Unknown dataset setting 'imagse'.*'images'"):
+        dataset_from_config({"name": "f", "kind": "folder", "imagse": "x"})

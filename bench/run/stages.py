@@ -1,0 +1,171 @@
+"""The stages of a run, each written once: prepare → histogram → segment → count → row.
+
+Every way of running — a whole image in memory, tiles on threads or Dask,
+``try_all``, the report re-deriving a row's pixels — calls these functions,
+so a change to a stage is made here and reaches all of them.
+
+:func:`prepare` is the one place where a sample's objects are oriented
+(``polarity: dark`` → the image is inverted, ``max - image``) and the
+preprocessing filter is applied. A change to how dark objects are handled
+is a change to this function.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from algorithms import Filter, Segmentation, Segmenter
+from bench.data import Sample, invert
+from bench.metrics import METRICS, ConfusionCounts, scores
+from bench.run.learned import Fitted
+from bench.run.plan import Config
+
+__all__ = [
+    "COLUMNS",
+    "WARM_UP_SIDE",
+    "Result",
+    "prepare",
+    "result_row",
+    "timed",
+    "warm_up",
+]
+
+COLUMNS = [
+    "dataset", "dataset_hash", "image", "split",
+    "algo", "filter", "config", "threshold", "found", "polarity", "n_train",
+    "height", "width", "tp", "fp", "fn", "tn", *METRICS,
+    "t_train_s", "train_cached", "t_preprocess_s", "t_segment_s", "t_metrics_s", "repeat",
+    "method", "method_params", "filter_params", "config_id",
+]  # fmt: skip
+"""Columns every result table has, in order; parameter columns follow
+(``algo_<name>``, ``filter_<name>``). ``split`` is the image's side: for a
+learned method "train" means the model was trained on it; ``n_train`` is
+the number of training images (0 for methods that learn nothing);
+``t_train_s`` the fit's wall time and ``t_segment_s`` the inference time.
+
+A configuration is named by ``method`` (the segmenter, also in ``algo``),
+``method_params`` (JSON: its parameters that differ from the constructor's
+defaults), ``filter`` and ``filter_params`` (JSON: all of them), and
+``config_id``, a short hash of those four. ``config`` is the display label
+derived from them (:func:`bench.run.plan.config_label`); nothing parses it."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an executor hands to an ``on_result`` hook for each row."""
+
+    sample: Sample
+    image: np.ndarray
+    segmentation: Segmentation
+    row: dict[str, Any]
+
+
+def prepare(image: np.ndarray, polarity: str, filt: Filter) -> np.ndarray:
+    """The image a segmenter sees: its objects made bright, then filtered.
+
+    Parameters
+    ----------
+    image : ndarray
+        The sample's image, or a region of it (a tile with its halo).
+    polarity : {"bright", "dark"}
+        The sample's objects; "dark" images are inverted
+        (:func:`bench.data.invert`) before the filter.
+    filt : algorithms.Filter
+        The preprocessing filter.
+
+    Examples
+    --------
+    >>> import algorithms
+    >>> prepare(np.array([[0, 250]], np.uint8), "dark", algorithms.get_filter("none")).tolist()
+    [[255, 5]]
+    """
+    return filt(invert(image) if polarity == "dark" else image)
+
+
+WARM_UP_SIDE = 64
+
+
+def warm_up(step: Callable[..., Any], image: np.ndarray, done: set[tuple[int, str]]) -> None:
+    """Run ``step`` once, untimed, on a small crop the first time it meets this dtype.
+
+    Timings should measure the method, not one-time costs of its first call in
+    a process (numba loading its compiled kernels, OpenCV and torch setting up
+    thread pools), which would otherwise all land on the first image.
+    """
+    key = (id(step), image.dtype.str)
+    if key in done:
+        return
+    done.add(key)
+    crop = image[:WARM_UP_SIDE, :WARM_UP_SIDE]
+    if isinstance(step, Segmenter):
+        step.segment(crop)
+    else:
+        step(crop)
+
+
+def timed(
+    repeat: int, function: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, float]:
+    """Result of ``function(*args, **kwargs)`` and the median of ``repeat`` wall times."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        times.append(time.perf_counter() - start)
+    return result, statistics.median(times)
+
+
+def result_row(
+    dataset_name: str,
+    dataset_hash: str | None,
+    sample: Sample,
+    config: Config,
+    threshold: float | None,
+    found: bool,
+    counts: ConfusionCounts,
+    shape: tuple[int, ...],
+    timings: Mapping[str, float],
+    repeat: int,
+    side: str | None = None,
+    fitted: Fitted | None = None,
+) -> dict[str, Any]:
+    """One row of the results table (:data:`COLUMNS`, then the parameters).
+
+    ``side`` overrides the sample's split (a learned model's own train side);
+    ``fitted`` carries a learned method's training record.
+    """
+    seg, filt = config.segmenter, config.filter
+    return {
+        "dataset": dataset_name,
+        "dataset_hash": dataset_hash,
+        "image": sample.id,
+        "split": sample.split if side is None else side,
+        "algo": seg.name,
+        "filter": filt.name,
+        "config": config.label,
+        "threshold": np.nan if threshold is None else float(threshold),
+        "found": found,
+        "polarity": sample.polarity,
+        "n_train": 0 if fitted is None else fitted.n_train,
+        "height": shape[-2],
+        "width": shape[-1],
+        **counts.as_dict(),
+        **scores(counts),
+        "t_train_s": 0.0 if fitted is None else fitted.t_train_s,
+        "train_cached": fitted is not None and fitted.cached,
+        **timings,
+        "repeat": repeat,
+        "method": config.method,
+        "method_params": config.method_params,
+        "filter_params": config.filter_params,
+        "config_id": config.config_id,
+        **{f"algo_{k}": v for k, v in seg.get_params().items()},
+        **{f"filter_{k}": v for k, v in filt.get_params().items()},
+    }
