@@ -8,8 +8,6 @@ a run accepts — the comment beside each key in the YAML is its description.
 
 from __future__ import annotations
 
-import argparse
-import os
 import platform
 import re
 import textwrap
@@ -17,8 +15,8 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
+from bench._help import command_parser
 from bench.cli.overrides import CONF_DIR, GROUPS, config_dirs, group_options
-from bench.progress import QUIET_ENV
 
 __all__ = ["KEY_DEPENDENCIES", "command_parser", "run_help", "version_text", "yaml_comments"]
 
@@ -26,59 +24,6 @@ KEY_DEPENDENCIES = (
     "numpy", "scipy", "scikit-image", "scikit-learn", "pandas", "numba", "opencv-python-headless",
     "hydra-core", "matplotlib", "tqdm", "torch", "dask", "zarr",
 )  # fmt: skip
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the description's and examples' line breaks; shows each option's default."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if (
-            "%(default)" not in text
-            and action.default is not None
-            and action.default is not False
-            and action.default not in (argparse.SUPPRESS, [])
-            and action.option_strings
-        ):
-            text += " (default: %(default)s)"
-        return text
-
-
-class _Parser(argparse.ArgumentParser):
-    """Every command has ``-q/--quiet``: no progress output (``$SEGBENCH_QUIET``)."""
-
-    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
-        parsed = super().parse_args(args, namespace)
-        if getattr(parsed, "quiet", False):
-            os.environ[QUIET_ENV] = "1"
-        return parsed
-
-
-def command_parser(
-    prog: str, description: str, examples: Sequence[tuple[str, str]]
-) -> argparse.ArgumentParser:
-    """An ``ArgumentParser`` in segbench's help style.
-
-    Parameters
-    ----------
-    prog : str
-        The command as typed, e.g. ``"segbench report"``.
-    description : str
-        What the command does, a few lines.
-    examples : sequence of (command, comment)
-        Real commands, shown under "examples:" at the end of ``--help``.
-    """
-    lines = []
-    for command, note in examples:
-        lines += [f"  # {note}", f"  {command}"] if note else [f"  {command}"]
-    parser = _Parser(
-        prog=prog,
-        description=description,
-        epilog="examples:\n" + "\n".join(lines),
-        formatter_class=_Formatter,
-    )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    return parser
 
 
 def yaml_comments(path: Path) -> dict[str, str]:

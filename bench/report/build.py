@@ -34,6 +34,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 from PIL import Image
 
+from bench._help import command_parser
 from bench._util import natural_key
 from bench.data import DatasetWarning
 from bench.metrics import METRICS
@@ -383,8 +384,6 @@ def _default_out(paths: Sequence[str]) -> Path:
 
 def parser(prog: str = "python -m bench.report") -> argparse.ArgumentParser:
     """The command line of ``segbench report`` (``python -m bench.report``)."""
-    from bench.cli.help import command_parser  # the one help style of every command
-
     p = command_parser(
         prog,
         "Leaderboards, statistics and figures of benchmark runs: per dataset, configs ranked\n"
