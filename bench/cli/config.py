@@ -275,8 +275,8 @@ def check_override_keys(args: Sequence[str], conf_dirs: Sequence[Path] | None = 
             continue
         key = override.key_or_group
         node, _, rest = key.partition(".")
-        if node == "hydra" or override.package:
-            continue
+        if node == "hydra" or "/" in key or override.package:
+            continue  # Hydra's own settings, and nested groups (hydra/launcher=...): Hydra's
         if not rest:
             if node not in top:
                 return _unknown_key(override, key, "the config", top)

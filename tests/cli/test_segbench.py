@@ -189,6 +189,7 @@ def test_key_typo_in_each_group_exits_2_with_did_you_mean(
         ["+algo.extra=1"],  # an intended addition: Hydra adds it, validate() judges it
         ["~output.histograms"],
         ["hydra.run.dir=/tmp/x", "runner=tiled", "runner.workers=2"],
+        ["-m", "hydra/launcher=joblib_local", "algo=otsu,li"],
         ["-m", "algo=glob(*)", "repeat=2"],
     ],
 )
