@@ -8,16 +8,27 @@ A pure library with no knowledge of files, configs or tables::
     algorithms.get("adaptive", block_size=51)(image)
     algorithms.try_all(image)                      # every global method, one histogram
 
-Foreground is always the bright side (``image > t``); invert dark-object
-images first (``255 - image``).
+Objects are bright by default (``image > t``); for dark objects pass
+``objects="dark"``: the method sees the original intensities and the object
+is ``image <= t`` (Fiji's rule, see :data:`algorithms.OBJECTS`)::
+
+    ink = algorithms.get("sauvola", k=0.2)(page, objects="dark")
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import global_thresholds, learned, local, local_moments, local_rank  # noqa: F401  (imports register the methods)
+from . import (  # noqa: F401  (imports register the methods)
+    global_thresholds,
+    learned,
+    local,
+    local_document,
+    local_moments,
+    local_rank,
+)
 from ._base import (
+    OBJECTS,
     GlobalThreshold,
     LocalThreshold,
     Segmentation,
@@ -32,6 +43,7 @@ from .try_all import Trial, try_all
 
 __all__ = [
     "FILTERS",
+    "OBJECTS",
     "SEGMENTERS",
     "Filter",
     "GlobalThreshold",

@@ -3,8 +3,11 @@
 Conventions, the same everywhere in the package:
 
 * a segmenter maps a 2-D intensity image to a boolean mask of the same shape;
-* **foreground is bright**: a global threshold ``t`` gives ``image > t``.
-  Invert dark-object images (``255 - image``) before segmenting;
+* **the object polarity is declared**, never obtained by inverting pixels:
+  ``segment(image, objects="bright")`` (the default) makes the object
+  ``image > t`` (global) or ``p > t(p)`` (local); ``objects="dark"`` makes it
+  ``image <= t`` / ``p <= t(p)``, the exact complement, with ``t`` computed on
+  the *original* intensities (see :data:`OBJECTS` for Fiji's source);
 * parameters are explicit keyword arguments of ``__init__`` stored under their
   own names, with no logic in ``__init__`` (scikit-learn's convention): checks
   happen when the method runs, so a bad value fails with a clear message;
@@ -24,6 +27,37 @@ import numpy as np
 from ._validation import check_image, check_mask
 from .histogram import Histogram, histogram
 
+OBJECTS: tuple[str, ...] = ("bright", "dark")
+"""The object polarities every segmenter accepts (``objects=``).
+
+Fiji's rule, which is also the document-binarisation papers' rule: the
+method sees the original intensities and computes the same threshold ``t``
+(global) or threshold surface ``t(p)`` (local) for either polarity; bright
+objects are ``p > t``, dark objects the exact complement ``p <= t``. Fiji's
+Auto Threshold (``Auto_Threshold.exec``) writes ``ip.getPixel(x, y) >
+threshold ? c : b`` with ``c = 0, b = 255`` when "White objects on black
+background" is off and then selects 255 (or, with "Set threshold instead",
+sets the range ``0 .. threshold``); every method of Auto Local Threshold
+(``Auto_Local_Threshold.java``, ``Bernsen(...)`` to ``Sauvola(...)``)
+writes ``(condition) ? object : backg`` with ``object = 0, backg = 255``
+when ``doIwhite`` is false, and the result is the 255 side ("Thresholded
+result is always shown in white [255]"): the pixels that fail the bright
+condition. Inverting the pixels first (``255 - p``) is a different method
+for the local formulas, which are not symmetric under that map.
+"""
+
+
+def check_objects(value: object) -> str:
+    """Return ``value`` if it is one of :data:`OBJECTS`, or raise saying what it means."""
+    if not isinstance(value, str) or value not in OBJECTS:
+        msg = (
+            f"objects must be 'bright' (objects brighter than their surroundings: "
+            f"p > t) or 'dark' (objects darker: p <= t, the threshold computed on the "
+            f"original intensities); got {value!r}."
+        )
+        raise ValueError(msg)
+    return value
+
 
 @dataclass(frozen=True)
 class Segmentation:
@@ -32,10 +66,11 @@ class Segmentation:
     Attributes
     ----------
     mask : ndarray of bool
-        Foreground mask, the image's shape.
+        Object mask, the image's shape.
     threshold : float or None
-        The intensity threshold for global methods (foreground is ``image >
-        threshold``), None for local and learned methods.
+        The intensity threshold for global methods, on the intensities the
+        method saw (objects are ``image > threshold`` when bright, ``image <=
+        threshold`` when dark), None for local and learned methods.
     found : bool
         False when a global method found no threshold in the histogram and fell
         back to its documented default (see ``reason``).
@@ -70,12 +105,26 @@ class Segmenter:
 
     Calling a segmenter on an image returns the boolean mask::
 
-        mask = algorithms.get("otsu")(image)
+        mask = algorithms.get("otsu")(image)                  # bright objects
+        ink = algorithms.get("sauvola")(page, objects="dark")  # dark objects
+
+    The object polarity is an argument of the call, not a parameter of the
+    method: it is a property of the data (like the field of view), and one
+    configured method serves datasets of either polarity. For every
+    non-learned method ``segment(image, objects="dark").mask`` is exactly
+    ``~segment(image, objects="bright").mask`` and the threshold is the same
+    (see :data:`OBJECTS`).
+
+    Capabilities declared by subclasses: ``kind`` ("global", "local",
+    "learned"), ``requires_fit``, ``tileable`` (False when no finite halo
+    lets a tile reproduce the whole-image mask, e.g. a method that keeps
+    whole connected components) and :meth:`halo`.
     """
 
     name: ClassVar[str] = ""
     kind: ClassVar[str] = ""
     requires_fit: ClassVar[bool] = False
+    tileable: ClassVar[bool] = True
 
     def halo(self) -> int:
         """Pixels of context needed on each side of a tile (0 for pointwise)."""
@@ -104,25 +153,31 @@ class Segmenter:
         *,
         fov: np.ndarray | None = None,
         hist: Histogram | None = None,
+        objects: str = "bright",
     ) -> Segmentation:
         """Segment ``image``; see :class:`Segmentation` for what comes back.
 
         Parameters
         ----------
         image : ndarray, 2-D
-            Intensities, foreground bright.
+            Intensities, as acquired (never inverted for dark objects).
         fov : ndarray of bool, optional
             Field of view. Global methods estimate their threshold from the
             pixels inside it only; the mask still covers the whole image.
         hist : Histogram, optional
             A precomputed histogram of ``image`` (within ``fov``) to share
             between methods. Ignored by methods that do not use one.
+        objects : {"bright", "dark"}
+            Object polarity: "bright" objects are ``p > t``, "dark" objects
+            ``p <= t`` with the same ``t`` (see :data:`OBJECTS`).
         """
         raise NotImplementedError
 
-    def __call__(self, image: np.ndarray, fov: np.ndarray | None = None) -> np.ndarray:
-        """Boolean foreground mask of ``image``."""
-        return self.segment(image, fov=fov).mask
+    def __call__(
+        self, image: np.ndarray, fov: np.ndarray | None = None, *, objects: str = "bright"
+    ) -> np.ndarray:
+        """Boolean object mask of ``image`` (``objects``: "bright" or "dark")."""
+        return self.segment(image, fov=fov, objects=objects).mask
 
 
 class GlobalThreshold(Segmenter):
@@ -200,7 +255,7 @@ class GlobalThreshold(Segmenter):
     def threshold(
         self, image: np.ndarray, fov: np.ndarray | None = None, hist: Histogram | None = None
     ) -> float:
-        """Intensity threshold of ``image``: its foreground is ``image > threshold``."""
+        """Intensity threshold of ``image``: bright objects ``> threshold``, dark ``<=``."""
         return self._evaluate(check_image(image), fov, hist)[0]
 
     def segment(
@@ -209,10 +264,13 @@ class GlobalThreshold(Segmenter):
         *,
         fov: np.ndarray | None = None,
         hist: Histogram | None = None,
+        objects: str = "bright",
     ) -> Segmentation:
         image = check_image(image)
+        objects = check_objects(objects)
         value, result = self._evaluate(image, fov, hist)
-        return Segmentation(image > value, value, result.found, result.reason)
+        mask = image > value if objects == "bright" else image <= value
+        return Segmentation(mask, value, result.found, result.reason)
 
     def _evaluate(
         self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None
@@ -269,7 +327,13 @@ def _check_counts(counts: object) -> np.ndarray:
 
 
 class LocalThreshold(Segmenter):
-    """A method that compares each pixel with a statistic of its neighbourhood."""
+    """A method that compares each pixel with a statistic of its neighbourhood.
+
+    Subclasses implement :meth:`_mask`, the bright-object rule (``p > t(p)``,
+    or the method's own comparison, e.g. Bernsen's ``p >= mid``) on the
+    original intensities; dark objects are its exact complement, as in Fiji
+    (see :data:`OBJECTS`).
+    """
 
     kind: ClassVar[str] = "local"
 
@@ -293,8 +357,13 @@ class LocalThreshold(Segmenter):
         *,
         fov: np.ndarray | None = None,
         hist: Histogram | None = None,
+        objects: str = "bright",
     ) -> Segmentation:
         image = check_image(image)
+        objects = check_objects(objects)
         if fov is not None:
             check_mask(fov, image.shape, name="field of view")
-        return Segmentation(self._mask(image))
+        mask = self._mask(image)
+        if objects == "dark":
+            np.logical_not(mask, out=mask)
+        return Segmentation(mask)

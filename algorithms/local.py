@@ -10,6 +10,29 @@ relatives live in :mod:`algorithms.local_moments` (from the window's mean and
 standard deviation) and :mod:`algorithms.local_rank` (from its minimum,
 maximum, median or histogram). Their windows are described in
 :mod:`algorithms.windows`.
+
+Object polarity (``segment(image, objects=...)``, see :data:`algorithms.OBJECTS`):
+every local method computes its threshold surface on the original
+intensities; bright objects follow the method's own comparison and dark
+objects are its exact complement, as Fiji's Auto Local Threshold writes
+``(condition) ? object : backg``:
+
+==============================  ===============================  ==============================
+method                          bright objects                   dark objects
+==============================  ===============================  ==============================
+local_mean, niblack, sauvola,   ``p > t``                        ``p <= t``
+phansalkar, wolf_jolion, nick,
+bradley_roth, local_otsu,
+adaptive, local_median, midgrey
+bernsen, contrasted window      ``p >= mid``                     ``p < mid``
+bernsen, low-contrast window    ``mid >= uniform_level``         ``mid < uniform_level``
+contrast                        ``hi - p <= p - lo``             ``hi - p > p - lo``
+                                and ``p != 0``                   or ``p == 0``
+==============================  ===============================  ==============================
+
+The document methods of :mod:`algorithms.local_document` are published for
+dark text: their dark rule is the paper's, and bright objects are its
+complement.
 """
 
 from __future__ import annotations

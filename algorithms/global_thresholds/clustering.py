@@ -81,6 +81,13 @@ class IsoData(GlobalThreshold):
     intensity sum passes 2**31 (images of roughly 8-16 Mpx and more); the
     sums here are exact, so on such histograms the answers differ.
 
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: the scan for
+    ``g`` runs upward from the darkest level and stops at the first match, so
+    the mirrored histogram can stop at a different valley
+    (``tests/algorithms/test_objects.py``).
+
     References
     ----------
     Ridler, T.W. and Calvard, S. (1978). Picture thresholding using an
@@ -152,6 +159,13 @@ class IJIsoData(GlobalThreshold):
     returns that average of the two class means, rounded. Fewer than two
     levels left gives ``n // 2`` (128), not found.
 
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: the split
+    moves upward from the darkest non-empty bin and stops at the first
+    crossing, and bins 0 and ``n - 1`` are left out
+    (``tests/algorithms/test_objects.py``).
+
     References
     ----------
     Ridler, T.W. and Calvard, S. (1978). Picture thresholding using an
@@ -182,6 +196,12 @@ class Default(GlobalThreshold):
     Fiji's Auto Threshold plugin calls a different "Default" (no mode
     clipping, bins 0 and 255 kept); this is ImageJ 1.53t's, the one behind
     the Threshold dialog.
+
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: it runs
+    ``IJ_IsoData``, whose upward scan stops at the first crossing
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------

@@ -44,6 +44,12 @@ class Li(GlobalThreshold):
     a cycle or 1000 steps stop it and report that no threshold was found,
     where ImageJ would loop for ever.
 
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: the
+    cross-entropy criterion takes logarithms of the class means, which
+    ``p -> 255 - p`` does not preserve (``tests/algorithms/test_objects.py``).
+
     References
     ----------
     Li, C.H. and Tam, P.K.S. (1998). An iterative algorithm for minimum
@@ -201,6 +207,13 @@ class RenyiEntropy(GlobalThreshold):
     ``t1 (P(t1) + w b1 / 4) + t2 w b2 / 4 + t3 (1 - P(t3) + w b3 / 4)`` with
     ``w = P(t3) - P(t1)`` (``P`` the cumulative distribution) and weights
     ``b`` that depend on which of them lie within 5 levels of each other.
+
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: the
+    combination weighs ``t1`` by ``P(t1)`` and ``t3`` by ``1 - P(t3)`` with
+    weights ``b`` that are not mirror images of each other
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------

@@ -77,6 +77,12 @@ class Intermodes(GlobalThreshold):
     histogram has no threshold (ImageJ: -1 → 0); an empty one also gives 0
     (ImageJ throws an ArrayIndexOutOfBoundsException there).
 
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: ``floor``
+    rounds the midpoint down on both histograms, i.e. towards the other class
+    once mirrored (``tests/algorithms/test_objects.py``).
+
     References
     ----------
     Prewitt, J.M.S. and Mendelsohn, M.L. (1966). The analysis of cell
@@ -115,6 +121,12 @@ class Minimum(GlobalThreshold):
     The histogram is smoothed until bimodal; the threshold is the first bin
     ``i`` below the last non-empty bin with ``h[i-1] > h[i] <= h[i+1]``. A
     unimodal or flat histogram has no threshold (ImageJ: -1 → 0).
+
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: the valley
+    test ``h[i-1] > h[i] <= h[i+1]`` breaks ties on one side only
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------
@@ -156,6 +168,12 @@ class Triangle(GlobalThreshold):
     the peak. On a flat histogram the split can fall outside ``0..n-1``
     (ImageJ returns 256): no pixel is then foreground, and ``found`` is
     False.
+
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: ImageJ's
+    one-bin move and choice of side are not mirror images
+    (``tests/algorithms/test_objects.py``).
 
     References
     ----------

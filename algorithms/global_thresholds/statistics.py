@@ -68,6 +68,12 @@ class Moments(GlobalThreshold):
     cumulative distribution exceeds ``p0``. Computed in ImageJ's order of
     operations (normalised histogram, then sums from the darkest level up).
 
+    Dark objects (``objects="dark"``: ``image <= t`` with ``t`` from the
+    original histogram, Fiji's rule) and the invert-first pipeline
+    (``255 - image``, then bright objects) give different masks: the cumulative
+    distribution is compared with ``p0`` from the darkest level up, and the
+    first level that exceeds it wins (``tests/algorithms/test_objects.py``).
+
     References
     ----------
     Tsai, W.-H. (1985). Moment-preserving thresholding: a new approach.

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._base import Segmentation, Segmenter
+from .._base import Segmentation, Segmenter, check_objects
 from .._validation import check_image, check_mask
 from ..histogram import Histogram
 
@@ -112,6 +112,12 @@ class LearnedSegmenter(Segmenter):
     Subclasses implement :meth:`_fit` (on checked inputs) and
     :meth:`_predict_proba`; the mask is ``probability > threshold`` (a
     ``threshold`` parameter of the subclass, 0.5 by default).
+
+    Object polarity: a learned method learns which pixels are objects from
+    the truth masks, whatever their intensity, so ``objects`` ("bright" or
+    "dark", checked) does not change its mask: the mask is always the learned
+    object class. This is the one exception to ``dark == ~bright``; images
+    are given as acquired for training and prediction alike.
     """
 
     kind: ClassVar[str] = "learned"
@@ -190,8 +196,10 @@ class LearnedSegmenter(Segmenter):
         *,
         fov: np.ndarray | None = None,
         hist: Histogram | None = None,
+        objects: str = "bright",
     ) -> Segmentation:
         image = check_image(image)
+        check_objects(objects)  # the truth defines the objects; see the class notes
         if fov is not None:
             check_mask(fov, image.shape, name="field of view")
         threshold = float(getattr(self, "threshold", 0.5))

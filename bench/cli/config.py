@@ -150,14 +150,52 @@ def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
     return OmegaConf.to_container(typed)  # type: ignore[return-value]
 
 
+def _explicit_algo_keys() -> set[str]:
+    """The ``algo.<key>`` parameters set on the command line of this Hydra run."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return set()
+    keys = set()
+    for override in HydraConfig.get().overrides.task:
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key.startswith("algo."):
+            keys.add(key.removeprefix("algo."))
+    return keys
+
+
+def _with_dataset_defaults(cfg: DictConfig, algo: dict[str, Any]) -> dict[str, Any]:
+    """``algo`` with the dataset's ``method_defaults`` for it, below the command line's."""
+    name = algo["name"]
+    declared = OmegaConf.select(cfg, f"dataset.method_defaults.{name}", default=None)
+    if not declared:
+        return algo
+    declared = OmegaConf.to_container(declared, resolve=True)
+    valid = [f.name for f in dataclasses.fields(schema_for("algo", name))]
+    explicit = _explicit_algo_keys()
+    for key, value in declared.items():
+        if key not in valid:
+            where = f" in dataset.method_defaults.{name}"
+            raise ConfigError(
+                unknown_name_message("parameter", key, valid, where=where, listing="Valid")
+            )
+        if key not in explicit:
+            algo[key] = value
+    return algo
+
+
 def validate(cfg: DictConfig) -> Plan:
     """Check the ``algo`` and ``filter`` nodes and build the run's plan from them, once.
 
     The segmenter and the filter are instantiated and their parameters
     checked here (an even window, say, fails before any image is read); the
     plan is then bound to the dataset (:meth:`bench.run.plan.Plan.on`) and run.
+    The dataset's ``method_defaults`` (the field's parameters for its
+    baselines) replace the constructor's defaults; a parameter given on the
+    command line (``algo.k=0.5``) wins over both.
     """
     checked = {group: _check_group(cfg, group) for group in ("algo", "filter")}
+    checked["algo"] = _with_dataset_defaults(cfg, checked["algo"])
     metric = OmegaConf.select(cfg, "report.metric", default="mcc")
     if metric not in METRICS:
         msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."

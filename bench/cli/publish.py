@@ -29,7 +29,7 @@ import algorithms
 from bench.cli.config import dataset_config
 from bench.cli.help import command_parser
 from bench.cli.overrides import CONF_DIR
-from bench.data import from_config
+from bench.data import from_config, method_specs
 from bench.report.build import build_report, write_report
 from bench.report.replay import load_results
 from bench.results import atomic_path, provenance, write_json, write_table
@@ -68,7 +68,7 @@ def publish(
     for name in datasets:
         config = dataset_config(name)
         start = time.perf_counter()
-        table = evaluate(from_config(config), names, FILTERS, progress=True)
+        table = evaluate(from_config(config), method_specs(config, names), FILTERS, progress=True)
         folder = out / "published" / name
         write_table(table, folder)
         text = OmegaConf.to_yaml({"dataset": config, "algo": names, "filter": FILTERS})

@@ -1,4 +1,4 @@
-"""Try all global methods on one image: a table, scores against truth, a montage.
+"""Try all global (and local) methods on one image: a table, scores against truth, a montage.
 
 From Python::
 
@@ -10,7 +10,11 @@ From the shell (writes ``try_all.csv`` and ``try_all.png`` into ``--out``,
 by default ``results/try_all/<image>/``)::
 
     segbench try-all ../shared/data/kesm/images/grayscale.png \\
-        --truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3
+        --truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3 --local
+
+``--dark`` applies Fiji's rule (objects ``image <= t`` on the original
+intensities, the same thresholds); ``--local`` adds every local method, as
+Fiji's Auto Local Threshold "Try all" does.
 
 A method that finds no threshold, or fails, keeps its row and its panel: the
 panel shows the reason instead of a mask.
@@ -36,7 +40,7 @@ import pandas as pd
 import algorithms
 from algorithms import GlobalThreshold, Trial, try_all
 from bench.cli.help import command_parser
-from bench.data import invert, read_image, read_truth
+from bench.data import read_image, read_truth
 from bench.metrics import METRICS, confusion_counts, scores
 from bench.report.plots import overlay_rgb
 from bench.results import atomic_path
@@ -53,8 +57,13 @@ def try_all_table(
     methods: Iterable[str | GlobalThreshold] | None = None,
     ignore_black: bool = False,
     ignore_white: bool = False,
+    objects: str = "bright",
+    kinds: Iterable[str] = ("global",),
 ) -> tuple[pd.DataFrame, list[Trial]]:
-    """Every global method's threshold on ``image``, scored when ``truth`` is given.
+    """Every method's result on ``image`` (:func:`algorithms.try_all`), scored with ``truth``.
+
+    ``objects`` is the object rule of every mask, ``kinds`` the families
+    tried (``("global", "local")`` adds the local methods).
 
     Returns
     -------
@@ -66,8 +75,9 @@ def try_all_table(
         The masks behind the table, for :func:`save_montage`.
     """
     trials = try_all(
-        image, fov, methods=methods, ignore_black=ignore_black, ignore_white=ignore_white
-    )
+        image, fov, methods=methods, ignore_black=ignore_black, ignore_white=ignore_white,
+        objects=objects, kinds=kinds,
+    )  # fmt: skip
     rows = []
     for trial in trials:
         row: dict[str, object] = {
@@ -89,8 +99,12 @@ def try_all_table(
 
 def _panel_text(trial: Trial) -> str:
     if trial.threshold is None:
-        return trial.reason
+        return trial.reason  # a failure's message; empty for a local method's mask
     return f"not found: {trial.reason}" if not trial.found else ""
+
+
+def _threshold_text(trial: Trial) -> str:
+    return "  (local)" if trial.threshold is None else f"  t={trial.threshold:g}"
 
 
 def save_montage(
@@ -110,11 +124,11 @@ def save_montage(
     :func:`bench.report.plots.overlay_rgb`) titled with the method, its threshold and
     its MCC; without, the foreground mask in white. A method without a
     threshold shows its reason in its panel; one whose threshold was "not
-    found" shows its mask and the reason. With ``dark`` (the methods saw
-    the image inverted) the pictures show it in its own polarity: the image
-    as it is, masks as dark objects on white — a page reads as a page.
+    found" shows its mask and the reason. With ``dark`` (the objects are
+    dark: ink on a page) masks are drawn as dark objects on white, so a page
+    reads as a page.
     """
-    shown = invert(image) if dark else image
+    shown = image  # the methods see the original intensities (Fiji's rule)
     mask_map = "gray_r" if dark else "gray"
     panels = len(trials) + 1
     height, width = image.shape
@@ -138,10 +152,10 @@ def save_montage(
         elif truth is not None:
             ax.imshow(overlay_rgb(shown, truth, trial.mask, fov), interpolation="nearest")
             counts = confusion_counts(truth, trial.mask, fov)
-            label += f"  t={trial.threshold:g}  MCC={scores(counts)['mcc']:.3f}"
+            label += f"{_threshold_text(trial)}  MCC={scores(counts)['mcc']:.3f}"
         else:
             ax.imshow(trial.mask, cmap=mask_map, interpolation="nearest", vmin=0, vmax=1)
-            label += f"  t={trial.threshold:g}"
+            label += _threshold_text(trial)
         ax.set_title(label, fontsize=8)
         note = _panel_text(trial)
         if note:
@@ -153,7 +167,8 @@ def save_montage(
     if truth is not None:
         legend = "TP sky blue, FP orange, FN reddish purple; TN shows the image"
         fig.text(0.5, 0.005, legend, ha="center", fontsize=8)
-    fig.suptitle(title or "try all global methods (foreground: image > t)", fontsize=10)
+    fig.suptitle(title or "try all methods (objects: image > t, or image <= t when dark)",
+                 fontsize=10)  # fmt: skip
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -184,7 +199,10 @@ def parser(prog: str = "python -m bench.try_all") -> argparse.ArgumentParser:
     parser.add_argument(
         "--truth-value", default="255", help="foreground value of the mask, or 'nonzero'"
     )
-    parser.add_argument("--dark", action="store_true", help="objects are dark: invert first")
+    parser.add_argument(
+        "--dark", action="store_true", help="objects are dark: image <= t (Fiji's rule)"
+    )
+    parser.add_argument("--local", action="store_true", help="also every local method")
     parser.add_argument("--median", type=int, default=1, help="median filter size first (1: none)")
     parser.add_argument("--ignore-black", action="store_true", help="do not count level 0")
     parser.add_argument("--ignore-white", action="store_true", help="do not count the top level")
@@ -202,10 +220,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.try_all
         value = args.truth_value if args.truth_value == "nonzero" else int(args.truth_value)
         truth = None if args.truth is None else read_truth(args.truth, value)
         median = algorithms.get_filter("median", size=args.median)
-        image = prepare(image, "dark" if args.dark else "bright", median)
+        image = prepare(image, median)
         table, trials = try_all_table(
-            image, truth, ignore_black=args.ignore_black, ignore_white=args.ignore_white
-        )
+            image, truth, ignore_black=args.ignore_black, ignore_white=args.ignore_white,
+            objects="dark" if args.dark else "bright",
+            kinds=("global", "local") if args.local else ("global",),
+        )  # fmt: skip
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

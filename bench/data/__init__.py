@@ -29,7 +29,7 @@ Any folder of images with masks of the same names:
 
 from __future__ import annotations
 
-from bench.data.configs import builtin_root, builtin_sample, from_config
+from bench.data.configs import builtin_root, builtin_sample, from_config, method_specs
 from bench.data.fingerprint import content_hash
 from bench.data.folder import UNPAIRED_RULES, DatasetWarning, Entry, FolderDataset
 from bench.data.kinds import KINDS, FolderConfig, dataset_from_config, register_kind
@@ -69,6 +69,7 @@ __all__ = [
     "decide_polarity",
     "from_config",
     "invert",
+    "method_specs",
     "page_count",
     "pattern_regex",
     "read_image",

@@ -19,7 +19,7 @@ override ``dataset.root=DIR`` per run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from bench.data.folder import FolderDataset
 from bench.data.kinds import FolderConfig, check_settings, register_kind
 from bench.data.paths import resolve_path
 
-__all__ = ["builtin_root", "builtin_sample", "from_config"]
+__all__ = ["builtin_root", "builtin_sample", "from_config", "method_specs"]
 
 
 def builtin_root() -> Path:
@@ -37,7 +37,13 @@ def builtin_root() -> Path:
 
 
 def builtin_sample() -> FolderDataset:
-    """The founding article's KESM tile: dark vessels, truth 255 = vessel."""
+    """The founding article's KESM tile: dark vessels, truth 255 = vessel.
+
+    The article inverts the image first (``255 - image``) and thresholds the
+    now bright vessels (``image > t``, Otsu's t = 79 after a 3×3 median): the
+    sample declares that step (``invert=True``, then ``polarity="bright"``)
+    so that its numbers reproduce exactly.
+    """
     root = builtin_root()
     return FolderDataset(
         name="kesm",
@@ -46,8 +52,24 @@ def builtin_sample() -> FolderDataset:
         image_pattern="grayscale.png",
         mask_pattern="groundtruth.png",
         truth_value=255,
-        polarity="dark",
+        polarity="bright",
+        invert=True,
     )
+
+
+def method_specs(config: Mapping[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
+    """Method specs for ``names`` with the dataset's declared parameters (``method_defaults``).
+
+    A field's published baselines use its own parameters (the DIBCO
+    literature's Sauvola has ``k = 0.2``, Fiji's default is 0.5): a dataset
+    config declares them once, and every run on it (the CLI, the published
+    leaderboard, the quality gate) starts from them.
+
+    >>> method_specs({"method_defaults": {"sauvola": {"k": 0.2}}}, ["otsu", "sauvola"])
+    [{'name': 'otsu'}, {'name': 'sauvola', 'k': 0.2}]
+    """
+    declared = config.get("method_defaults") or {}
+    return [{"name": name, **dict(declared.get(name) or {})} for name in names]
 
 
 def _folder(root: str | None, sub: str | None, role: str, name: str) -> Path | None:
@@ -83,6 +105,8 @@ def from_config(config: Mapping[str, Any]) -> FolderDataset:
     # A second annotation is the report's business (bench.report.second_observer), not the loader's.
     values.pop("second_observer", None)
     values.pop("second_observer_pattern", None)
+    # Method parameters are the plan's business (method_specs), not the loader's.
+    values.pop("method_defaults", None)
     folders = {
         role: _folder(root, values.pop(role), role, name) for role in ("images", "masks", "fov")
     }

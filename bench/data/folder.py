@@ -24,7 +24,7 @@ from bench.data.readers import (
     read_instances,
     value_mask,
 )
-from bench.data.sample import Sample
+from bench.data.sample import Sample, invert
 from bench.data.splits import DEFAULT_TEST_FRACTION, SPLITS, split_of
 
 __all__ = ["UNPAIRED_RULES", "DatasetWarning", "Entry", "FolderDataset"]
@@ -65,7 +65,13 @@ class FolderDataset:
         The value that marks foreground in the masks.
     polarity : {"bright", "dark", "auto"}
         Objects brighter or darker than the background; ``auto`` decides per
-        image (:func:`~bench.data.polarity.decide_polarity`).
+        image (:func:`~bench.data.polarity.decide_polarity`). Every segmenter
+        gets it as ``objects=`` (Fiji's rule: dark objects ``p <= t`` on the
+        original intensities); the pixels are not inverted.
+    invert : bool
+        An explicit preprocessing step: each image is read as ``max - image``
+        (the founding article's pipeline, declared by the built-in sample).
+        ``polarity`` then describes the inverted image.
     grey : {"mean", "luminance"}
         How colour images become grey (:data:`~bench.data.readers.GREY_RULES`).
     instance_masks : bool
@@ -98,7 +104,7 @@ class FolderDataset:
     >>> import bench
     >>> dataset = bench.builtin_sample()
     >>> [(s.id, s.polarity, s.image.shape) for s in dataset]
-    [('grayscale', 'dark', (512, 512))]
+    [('grayscale', 'bright', (512, 512))]
     """
 
     name: str
@@ -108,6 +114,7 @@ class FolderDataset:
     mask_pattern: str = "{id}.png"
     truth_value: int | str = 255
     polarity: str = "bright"
+    invert: bool = False
     grey: str = "mean"
     instance_masks: bool = False
     fov: Path | None = None
@@ -315,6 +322,8 @@ class FolderDataset:
         """Read one entry of :meth:`pairs` (``dataset.load(*entry)``); decide its polarity."""
         entry = Entry(sample_id, Path(image), Path(mask), None if fov is None else Path(fov), page)
         image = read_image(entry.image, page=entry.page, grey=self.grey)
+        if self.invert:  # the dataset's declared "invert first" step, not a polarity rule
+            image = invert(image)
         if self.instance_masks:
             truth = read_instances(entry.mask, self.truth_value)
         else:
@@ -338,6 +347,7 @@ class FolderDataset:
             "fov_path": None if entry.fov is None else str(entry.fov),
             "page": entry.page,
             "polarity_rule": self.polarity,
+            "inverted": bool(self.invert),
         }
         return Sample(
             entry.id, image, truth, fov, polarity, meta,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class FolderConfig:
     mask_pattern: str = "{id}.png"
     truth_value: Any = 255  # an integer, or "nonzero"
     polarity: str = "bright"  # "bright", "dark" objects, or "auto" (decided per image)
+    invert: bool = False  # an explicit "invert first" step (max - image) when read
     grey: str = "mean"  # colour to grey: "mean" (ImageJ) or "luminance" (BT.601)
     instance_masks: bool = False  # mask_pattern names a folder of per-object masks
     fov: str | None = None  # folder of field-of-view masks; None: the whole image
@@ -72,6 +73,9 @@ class FolderConfig:
     limit: int | None = None  # at most N samples (after the split)
     second_observer: str | None = None  # folder of a second annotation
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
+    # The field's parameters for methods it uses as baselines (name -> {param: value}),
+    # e.g. {sauvola: {k: 0.2}}: they replace the constructor's defaults on this dataset.
+    method_defaults: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Every global threshold of an image at once: the exact score-versus-threshold curve.
 
 A global method picks one bin ``t`` of the image histogram and calls the
-pixels above its intensity threshold ``v_t`` foreground (``image > v_t``).
+pixels above its intensity threshold ``v_t`` foreground (``image > v_t``),
+or, for dark objects, those at or below it (``image <= v_t``, Fiji's rule:
+the same thresholds, the other side; ``objects="dark"``).
 The joint histogram of intensity and truth (one histogram of the
 truth-foreground pixels, one of the background pixels, over the intervals
 between consecutive thresholds) gives the confusion counts of *every* ``t``
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from algorithms import Histogram, histogram
+from algorithms._base import check_objects
 from bench.metrics import METRICS, ConfusionCounts
 
 __all__ = ["ThresholdCurve", "threshold_curve"]
@@ -39,8 +42,8 @@ class ThresholdCurve:
     Attributes
     ----------
     values : ndarray of float
-        Intensity threshold of each ``t`` (foreground is ``image > value``);
-        ``t = -1`` (every pixel foreground) comes first.
+        Intensity threshold of each ``t`` (foreground is ``image > value``,
+        or ``image <= value`` for dark objects); ``t = -1`` comes first.
     tp, fp, fn, tn : ndarray of int64
         Confusion counts of each threshold, within the field of view.
     pos, neg : ndarray of int64
@@ -99,6 +102,8 @@ def threshold_curve(
     truth: np.ndarray,
     fov: np.ndarray | None = None,
     hist: Histogram | None = None,
+    *,
+    objects: str = "bright",
 ) -> ThresholdCurve:
     """Exact confusion counts of every global threshold of ``image``.
 
@@ -115,6 +120,9 @@ def threshold_curve(
         is not the one of ``image`` within ``fov`` (e.g. a dataset whose
         thresholds are estimated on the whole image but scored in a field of
         view); its bins define the thresholds.
+    objects : {"bright", "dark"}
+        The segmenters' object rule: bright objects ``image > v_t``, dark
+        ``image <= v_t``.
 
     Returns
     -------
@@ -156,4 +164,7 @@ def threshold_curve(
     tp = np.cumsum(pos[::-1])[::-1][1:]
     fp = np.cumsum(neg[::-1])[::-1][1:]
     n_pos, n_neg = int(pos.sum()), int(neg.sum())
-    return ThresholdCurve(values, tp, fp, n_pos - tp, n_neg - fp, pos, neg, hist)
+    fn, tn = n_pos - tp, n_neg - fp
+    if check_objects(objects) == "dark":  # the other side of every threshold
+        tp, fp, fn, tn = fn, tn, tp, fp
+    return ThresholdCurve(values, tp, fp, fn, tn, pos, neg, hist)

@@ -3,7 +3,8 @@ threshold explorer — written as one small inline script, so the page stays one
 
 Nothing is fetched: the explorer's pictures are ``data:`` PNGs inside the
 page, and the script thresholds them itself (``value > t``, the harness's
-rule), so the overlay at any slider position is exactly the mask a global
+rule; ``value <= t`` for dark objects, Fiji's), so the overlay at any
+slider position is exactly the mask a global
 method with that threshold gives (on the picture's pixels; a large image is
 sampled, 1 pixel in ``step``). The score beside the slider is not
 recomputed from the picture: it is the exact score of the full-resolution
@@ -105,7 +106,7 @@ Explorer.prototype.show=function(i){
   var t=this.values[i], s=this.scores[i], d=this.image.data, n=this.w*this.h, a=0.75;
   var counts={tp:0,fp:0,fn:0,tn:0};
   for(var p=0;p<n;p++){
-    var k=4*p, v=this.grey[k], shown=this.dark?255-v:v, fg=v>t, tr=this.truth[k]>127;
+    var k=4*p, v=this.grey[k], shown=v, fg=this.dark?v<=t:v>t, tr=this.truth[k]>127;
     var r=shown,g=shown,b=shown, c=null, out=this.fov&&this.fov[k]<128;
     if(fg&&tr) c=COLOURS.TP; else if(fg) c=COLOURS.FP; else if(tr) c=COLOURS.FN;
     if(c){r=(1-a)*r+a*c[0]; g=(1-a)*g+a*c[1]; b=(1-a)*b+a*c[2];}
@@ -219,7 +220,8 @@ def explorer_html(explorer: Explorer, metric: str) -> str:
         f'<span class="score"></span></div>'
         f'<canvas class="curve" width="320" height="120" '
         f'aria-label="{html.escape(metric)} against threshold"></canvas>'
-        f"<p>Foreground: value &gt; t (after polarity and filter). Orange dots: the "
+        f"<p>Objects: value {'&lt;=' if explorer.dark else '&gt;'} t (after the filter). "
+        "Orange dots: the "
         f"threshold each method chose; click one to go there.{sampled}</p>"
         f"<ul>{buttons}</ul></div></div>"
     )

@@ -27,7 +27,6 @@ import pandas as pd
 from PIL import Image
 
 from algorithms import UnknownNameError, histogram
-from bench.data import invert
 from bench.metrics import confusion_counts
 from bench.report.curves import ThresholdCurve, threshold_curve
 from bench.report.leaderboard import with_labels
@@ -40,7 +39,6 @@ __all__ = [
     "EXPLORER_SIDE",
     "ImageEvidence",
     "gather_evidence",
-    "shown_in_own_polarity",
     "thumbnail",
 ]
 
@@ -84,17 +82,6 @@ def _png(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
-
-
-def shown_in_own_polarity(image: np.ndarray, polarity: str) -> np.ndarray:
-    """The picture of a prepared image as its objects look (dark ink stays dark).
-
-    Methods see dark-object images inverted (``bench.data.invert``); a
-    picture for people shows them the other way round again, so a document
-    page reads as a page. Only the display changes: masks and scores are
-    those of the prepared image.
-    """
-    return invert(image) if polarity == "dark" else image
 
 
 def _explorer(
@@ -239,13 +226,14 @@ def _one_image(
 ) -> None:
     """Curve and overlays of one image under one preprocessing."""
     image = prepared_image(sample, rows.iloc[0])
+    objects = str(rows.iloc[0]["polarity"])  # the segmenters' object rule (Fiji's)
     # Global methods may estimate their threshold in another mask than the
     # scored field of view (a dataset's fov_for_threshold): use theirs.
     threshold_fov = getattr(sample, "threshold_fov", sample.fov)
     global_rows = rows[rows["threshold"].notna()]
     if len(global_rows):
         hist = histogram(image, threshold_fov)
-        curve = threshold_curve(image, sample.truth, sample.fov, hist)
+        curve = threshold_curve(image, sample.truth, sample.fov, hist, objects=objects)
         best = curve.best(metric)[1]
         for index, row in global_rows.iterrows():
             position = curve.index_of(float(row["threshold"]))
@@ -270,10 +258,11 @@ def _one_image(
             reason = "a trained method: its fitted state is not part of the results table"
             failures.setdefault(reason, []).append(row["config"])
             continue
-        mask = segmenter.segment(image, fov=threshold_fov).mask
+        mask = segmenter.segment(image, fov=threshold_fov, objects=objects).mask
         if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
             mismatched.append(f"{sample.id}: {row['config']} (overlay)")
             continue
-        shown = shown_in_own_polarity(image, str(row["polarity"]))
-        rgb = overlay_rgb(shown, sample.truth, mask, sample.fov)
+        # The methods see the original intensities (Fiji's rule): the picture shows the image
+        # in its own polarity, ink dark on a page.
+        rgb = overlay_rgb(image, sample.truth, mask, sample.fov)
         evidence.overlays[(row["config"], sample.id)] = thumbnail(rgb, thumbnail_size)

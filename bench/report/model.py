@@ -38,7 +38,8 @@ class Overlay:
 class Explorer:
     """One image's threshold explorer: every global threshold, its exact score, its mask.
 
-    The page thresholds ``grey`` itself (foreground: value > t), so the
+    The page thresholds ``grey`` itself (objects: value > t, or value <= t
+    for dark objects, Fiji's rule), so the
     overlay at any slider position is the mask a global method would give;
     the score shown is ``scores`` at that position, computed from the
     full-resolution image (the picture may be sampled: 1 pixel in ``step``).
@@ -49,7 +50,7 @@ class Explorer:
     grey_png: bytes  # 8-bit, the image the methods thresholded (after polarity and filter)
     truth_png: bytes  # 0/255
     fov_png: bytes | None  # 0/255, or None: the whole image
-    dark: bool  # dark objects: shown as 255 - value (the image's own polarity, ink dark)
+    dark: bool  # dark objects: the object side of t is value <= t (the image is not inverted)
     step: int
     values: tuple[float, ...]  # threshold of each slider position, t = -1 first
     scores: tuple[float, ...]  # the metric at each position

@@ -8,8 +8,8 @@ folder's ``config.yaml`` holds the ``dataset`` node, and each row holds its
 
     results = load_results(["results/multirun/2026-11-27/10-00-00"])
     for sample in iter_samples(results.datasets["kesm"], {"grayscale"}):
-        image = prepared_image(sample, row)      # polarity + the row's filter
-        mask = rebuild_segmenter(row).segment(image, fov=sample.fov).mask
+        image = prepared_image(sample, row)      # the row's filter
+        mask = rebuild_segmenter(row).segment(image, fov=sample.fov, objects=row["polarity"]).mask
 """
 
 from __future__ import annotations
@@ -255,8 +255,12 @@ def rebuild_segmenter(row: Mapping[str, Any]) -> Segmenter:
 
 
 def prepared_image(sample: Sample, row: Mapping[str, Any]) -> np.ndarray:
-    """The image the row's segmenter saw: the row's polarity, then its filter."""
-    return prepare(sample.image, str(row["polarity"]), rebuild_filter(row))
+    """The image the row's segmenter saw: the sample's image through the row's filter.
+
+    The row's ``polarity`` is the segmenter's object rule (``objects=``), not
+    a change of the pixels.
+    """
+    return prepare(sample.image, rebuild_filter(row))
 
 
 def iter_samples(dataset_config: Mapping[str, Any], ids: Iterable[str]) -> Iterator[Sample]:

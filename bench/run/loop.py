@@ -59,7 +59,7 @@ def fit_all(
         if all(s.is_fitted() for _, s in learned):
             images = []
         else:
-            images = [prepare(sample.image, sample.polarity, filt) for sample in train]
+            images = [prepare(sample.image, filt) for sample in train]
         truths = [sample.truth for sample in train]
         fovs = [sample.fov for sample in train]
         for i, seg in learned:

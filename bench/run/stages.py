@@ -4,10 +4,12 @@ Every way of running — a whole image in memory, tiles on threads or Dask,
 ``try_all``, the report re-deriving a row's pixels — calls these functions,
 so a change to a stage is made here and reaches all of them.
 
-:func:`prepare` is the one place where a sample's objects are oriented
-(``polarity: dark`` → the image is inverted, ``max - image``) and the
-preprocessing filter is applied. A change to how dark objects are handled
-is a change to this function.
+:func:`prepare` applies the preprocessing filter. Nothing inverts the
+pixels: the sample's polarity reaches every segmenter as ``objects=``
+(:func:`segment`), Fiji's rule — dark objects are ``p <= t`` with ``t``
+computed on the original intensities (:data:`algorithms.OBJECTS`). A dataset
+that wants the literal "invert first" pipeline declares it
+(``invert: true``, as the built-in sample does for the founding article).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from algorithms import Filter, Segmentation, Segmenter
-from bench.data import Sample, invert
+from bench.data import Sample
 from bench.metrics import METRICS, ConfusionCounts, scores
 from bench.run.learned import Fitted
 from bench.run.plan import Config
@@ -32,6 +34,7 @@ __all__ = [
     "Result",
     "prepare",
     "result_row",
+    "segment",
     "timed",
     "warm_up",
 ]
@@ -66,26 +69,40 @@ class Result:
     row: dict[str, Any]
 
 
-def prepare(image: np.ndarray, polarity: str, filt: Filter) -> np.ndarray:
-    """The image a segmenter sees: its objects made bright, then filtered.
+def prepare(image: np.ndarray, filt: Filter) -> np.ndarray:
+    """The image a segmenter sees: the sample's image, filtered (never inverted).
 
     Parameters
     ----------
     image : ndarray
         The sample's image, or a region of it (a tile with its halo).
-    polarity : {"bright", "dark"}
-        The sample's objects; "dark" images are inverted
-        (:func:`bench.data.invert`) before the filter.
     filt : algorithms.Filter
         The preprocessing filter.
 
     Examples
     --------
     >>> import algorithms
-    >>> prepare(np.array([[0, 250]], np.uint8), "dark", algorithms.get_filter("none")).tolist()
-    [[255, 5]]
+    >>> prepare(np.array([[0, 250]], np.uint8), algorithms.get_filter("none")).tolist()
+    [[0, 250]]
     """
-    return filt(invert(image) if polarity == "dark" else image)
+    return filt(image)
+
+
+def segment(
+    segmenter: Segmenter,
+    image: np.ndarray,
+    polarity: str,
+    *,
+    fov: np.ndarray | None = None,
+    hist: Any = None,
+) -> Segmentation:
+    """``segmenter`` on ``image`` with the sample's polarity as its object rule.
+
+    >>> import algorithms
+    >>> segment(algorithms.get("otsu"), np.array([[10, 200]], np.uint8), "dark").mask.tolist()
+    [[True, False]]
+    """
+    return segmenter.segment(image, fov=fov, hist=hist, objects=polarity)
 
 
 WARM_UP_SIDE = 64

@@ -1,9 +1,9 @@
 """The whole-image executor: each sample in memory, every configuration of the plan.
 
 Work shared between configurations is done once per sample: each filter
-prepares the image once (:func:`bench.run.stages.prepare`: orient, then
-filter), and the histogram of each prepared image feeds every global method
-of that filter. :func:`evaluate` is :func:`bench.run.loop.run_plan` with this
+prepares the image once (:func:`bench.run.stages.prepare`), and the
+histogram of each prepared image feeds every global method of that filter.
+:func:`evaluate` is :func:`bench.run.loop.run_plan` with this
 executor.
 
 Learned methods (``requires_fit``) are first fitted on the train side of the
@@ -37,7 +37,7 @@ from bench.run.plan import (
     build_configs,
     make_plan,
 )
-from bench.run.stages import COLUMNS, Result, prepare, result_row, timed, warm_up
+from bench.run.stages import COLUMNS, Result, prepare, result_row, segment, timed, warm_up
 
 __all__ = [
     "COLUMNS",
@@ -94,7 +94,7 @@ class WholeImage:
         repeat, warmed = self.repeat, self._warmed
         for group in plan.groups():
             warm_up(group.filter, sample.image, warmed)
-            filtered, t_pre = timed(1, prepare, sample.image, sample.polarity, group.filter)
+            filtered, t_pre = timed(1, prepare, sample.image, group.filter)
             hist, t_hist = None, 0.0
             if group.needs_histogram:
                 warm_up(histogram, filtered, warmed)
@@ -114,8 +114,9 @@ class WholeImage:
                 model = seg if fitted is None else fitted.segmenter
                 warm_up(model, filtered, warmed)
                 result, t_seg = timed(
-                    repeat, model.segment, filtered, fov=sample.threshold_fov, hist=hist
-                )
+                    repeat, segment, model, filtered, sample.polarity,
+                    fov=sample.threshold_fov, hist=hist,
+                )  # fmt: skip
                 if isinstance(seg, GlobalThreshold):
                     t_seg += t_hist  # the histogram is shared, but part of each method's cost
                 counts, t_metrics = timed(
@@ -167,7 +168,8 @@ def evaluate(
     filters : iterable
         Preprocessing filters, likewise; ``None`` or ``"none"`` for no filter.
     polarity : {"bright", "dark", "auto"}
-        For an image array: "dark" objects are inverted before segmenting;
+        For an image array: "dark" objects are ``p <= t`` on the original
+        intensities (every segmenter gets ``objects="dark"``, Fiji's rule);
         "auto" decides from the image (``bench.data.decide_polarity``).
     dataset : str, optional
         Name written in the ``dataset`` column; by default the dataset's

@@ -1,6 +1,6 @@
 """Whole slides and volumes, tile by tile, with results identical to a whole-image run.
 
-The same stages as :func:`bench.evaluate` — invert dark images, filter,
+The same stages as :func:`bench.evaluate` — filter,
 segment, count — executed on tiles small enough for memory (a few Mpx), on
 an :mod:`engine <bench.scale.engines>` (threads here, or Dask workers):
 
@@ -51,7 +51,7 @@ import pandas as pd
 from algorithms import Filter, GlobalThreshold, Histogram, Segmenter, histogram
 from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
 from bench.run.plan import FilterSpec, MethodSpec, as_filter, as_segmenter
-from bench.run.stages import prepare
+from bench.run.stages import prepare, segment
 from bench.scale.engines import Engine, ThreadEngine
 from bench.scale.tile_store import Progress, RunStore
 from bench.scale.volumes import BinaryVolume, Volume, as_source, content_identity, open_output
@@ -198,7 +198,7 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
     """One pass over one tile: prepare it once, then histogram it, or run each segmenter."""
     tile, z = unit.tile, unit.z
     start = time.perf_counter()
-    filtered = prepare(_read(job.image, z, tile.outer), job.polarity, job.filter)
+    filtered = prepare(_read(job.image, z, tile.outer), job.filter)
     core = filtered[tile.inner]
     fov = _read(job.fov, z, tile.core)
     estimate_in = fov if job.fov_for_threshold else None
@@ -225,9 +225,10 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
     for s, seg in enumerate(job.segmenters):
         start = time.perf_counter()
         if isinstance(seg, GlobalThreshold):
-            mask = core > job.values[s][z]
+            value = job.values[s][z]
+            mask = core > value if job.polarity == "bright" else core <= value
         else:
-            mask = seg.segment(filtered, fov=outer_fov).mask[tile.inner]
+            mask = segment(seg, filtered, job.polarity, fov=outer_fov).mask[tile.inner]
         item: dict[str, Any] = {"t_segment": time.perf_counter() - start}
         start = time.perf_counter()
         if truth is not None:
@@ -318,12 +319,6 @@ def _check_inputs(image: Any, truth: Any, fov: Any, polarity: str) -> None:
             raise ValueError(msg)
     if polarity not in ("bright", "dark"):
         msg = f"polarity must be 'bright' or 'dark'; got {polarity!r}."
-        raise ValueError(msg)
-    if polarity == "dark" and not np.issubdtype(image.dtype, np.unsignedinteger):
-        msg = (
-            f"Tiled runs invert dark images pixel by pixel (max - image), which needs "
-            f"unsigned integers; got dtype {image.dtype}. Invert the image beforehand."
-        )
         raise ValueError(msg)
 
 
@@ -432,7 +427,7 @@ def segment_tiled(
         Whether global methods estimate their threshold inside ``fov`` (True)
         or from the whole image (False); counts are always inside ``fov``.
     polarity : {"bright", "dark"}
-        "dark": objects are darker, the image is inverted (``max - image``) first.
+        "dark": objects are darker: ``p <= t`` on the original intensities (Fiji's rule).
     tile_shape : int or (int, int)
         Rows and columns of a tile (a few Mpx is fast); the last tiles of a
         row or column may be smaller.
@@ -550,6 +545,13 @@ def segment_tiled_group(
         fov = BinaryVolume(fov, fov_value)
     _check_inputs(image, truth, fov, polarity)
     for seg in segs:
+        if not seg.tileable:
+            msg = (
+                f"{seg.name} declares tileable = False (e.g. it keeps whole connected "
+                "components): no halo lets a tile reproduce its whole-image mask; run it "
+                "on whole images (runner=local)."
+            )
+            raise ValueError(msg)
         if not isinstance(seg, GlobalThreshold):
             _check_image_wide_values(seg, image.dtype)
     if run_dir is not None:

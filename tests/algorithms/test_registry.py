@@ -69,6 +69,7 @@ def test_segmenter_declares_capabilities(name: str) -> None:
     assert segmenter.requires_fit == (segmenter.kind == "learned")
     assert isinstance(segmenter.halo(), int)
     assert segmenter.halo() >= 0
+    assert isinstance(segmenter.tileable, bool)
     assert type(segmenter)(**segmenter.get_params()).get_params() == segmenter.get_params()
     assert name in repr(segmenter).lower() or type(segmenter).__name__ in repr(segmenter)
 

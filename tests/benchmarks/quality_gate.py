@@ -5,7 +5,8 @@
     python tests/benchmarks/quality_gate.py --update   # regenerate the golden table on purpose
 
 The golden table (``results/golden_quality.csv``) holds, for every registered
-method that needs no training, with its default parameters after the
+method that needs no training, with its default parameters (the dataset's
+``method_defaults`` where it declares them) after the
 article's 3×3 median, one row per image of every dataset config in
 ``conf/dataset/`` whose files are reachable: the threshold, the four
 confusion counts and the scores. The check recomputes the same rows and
@@ -30,7 +31,7 @@ import algorithms
 import bench
 from bench.cli.config import dataset_config
 from bench.cli.overrides import group_options
-from bench.data import from_config
+from bench.data import from_config, method_specs
 from bench.results import atomic_path
 
 GOLDEN = Path(__file__).resolve().parents[2] / "results" / "golden_quality.csv"
@@ -39,8 +40,8 @@ EXACT = ["tp", "fp", "fn", "tn"]
 CLOSE = ["threshold", "accuracy", "f1", "mcc", "iou"]
 
 
-def datasets() -> list[object]:
-    """Every dataset config whose files are reachable from here."""
+def datasets() -> list[tuple[object, dict]]:
+    """Every dataset config whose files are reachable from here, with its config."""
     found = []
     for name in group_options("dataset"):
         config = dataset_config(name)
@@ -52,17 +53,18 @@ def datasets() -> list[object]:
         except FileNotFoundError as error:
             print(f"skipping dataset {name}: {error}", file=sys.stderr)
             continue
-        found.append(dataset)
+        found.append((dataset, config))
     return found
 
 
 def compute(limit: int | None) -> pd.DataFrame:
     methods = [n for n in algorithms.available() if not algorithms.get_class(n).requires_fit]
     tables = []
-    for dataset in datasets():
+    for dataset, config in datasets():
         pairs = dataset.pairs()[:limit] if limit else dataset.pairs()
         samples = (dataset.load(*pair) for pair in pairs)
-        table = bench.evaluate(samples, methods, [{"name": "median", "size": 3}],
+        specs = method_specs(config, methods)  # the dataset's declared baseline parameters
+        table = bench.evaluate(samples, specs, [{"name": "median", "size": 3}],
                                dataset=dataset.name)  # fmt: skip
         tables.append(table[KEY + CLOSE[:1] + EXACT + CLOSE[1:]])
     return pd.concat(tables, ignore_index=True).sort_values(KEY, ignore_index=True)

@@ -6,6 +6,8 @@ import importlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import algorithms
 from algorithms import try_all
@@ -74,3 +76,52 @@ def test_command_line_writes_table_and_figure(tmp_path: Path, kesm, capsys) -> N
     assert (out / "try_all.png").is_file()
     assert "otsu" in capsys.readouterr().out
     assert main([str(tmp_path / "missing.png")]) == 2
+
+
+def test_command_line_dark_rule_and_local_panels(tmp_path: Path, kesm) -> None:
+    """``--dark`` thresholds the file as stored (Fiji's rule), ``--local`` adds local panels."""
+    image_path, truth_path = Path(kesm.meta["image_path"]), Path(kesm.meta["mask_path"])
+    out = tmp_path / "out"
+    args = [str(image_path), "--truth", str(truth_path), "--dark", "--median", "3"]
+    assert main([*args, "--local", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "try_all.csv")
+    assert set(algorithms.available(kind="local")) <= set(table["algo"])
+    otsu = table.set_index("algo").loc["otsu"]
+    # Otsu is symmetric: on the file as stored its dark-object counts are the article's.
+    assert (otsu["tp"], otsu["fp"], otsu["fn"]) == (5595, 122, 1863)
+    assert (out / "try_all.png").is_file()
+
+
+def test_local_methods_too_as_fijis_auto_local_threshold_try_all(blobs) -> None:
+    image, _ = blobs
+    trials = try_all(image, kinds=("global", "local"))
+    names = algorithms.available(kind="global") + algorithms.available(kind="local")
+    assert [t.name for t in trials] == names
+    for trial in trials[len(algorithms.available(kind="global")) :]:
+        assert trial.kind == "local"
+        assert trial.threshold is None
+        assert trial.found, trial.reason
+        np.testing.assert_array_equal(trial.mask, algorithms.get(trial.name)(image))
+    local_only = try_all(image, kinds=("local",), methods=["otsu", "sauvola"])
+    assert "not a local method" in local_only[0].reason
+    assert local_only[1].mask is not None
+
+
+def test_dark_objects_in_every_panel_and_thresholds_unchanged(blobs) -> None:
+    image, _ = blobs
+    bright = try_all(image, kinds=("global", "local"))
+    dark = try_all(image, kinds=("global", "local"), objects="dark")
+    for b, d in zip(bright, dark, strict=True):
+        assert b.threshold == d.threshold
+        np.testing.assert_array_equal(d.mask, ~b.mask)
+
+
+def test_without_masks_local_methods_are_not_run_and_bad_kinds_refused(blobs) -> None:
+    image, _ = blobs
+    trials = try_all(image, kinds=("local",), methods=["sauvola"], masks=False)
+    assert trials[0].mask is None
+    assert "not run" in trials[0].reason
+    with pytest.raises(ValueError, match="kinds may hold"):
+        try_all(image, kinds=("learned",))
+    with pytest.raises(ValueError, match="objects must be"):
+        try_all(image, objects="black")

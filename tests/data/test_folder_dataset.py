@@ -253,10 +253,15 @@ def test_every_named_config_points_at_the_shared_data_by_default() -> None:
 # Reading single images and truth files; the built-in sample
 
 
-def test_kesm_sample_is_dark_vessels_with_white_truth(kesm: Sample) -> None:
+def test_kesm_sample_declares_the_articles_invert_step(kesm: Sample) -> None:
+    """Dark vessels in the file; the sample inverts them (the article's step), then bright."""
     assert kesm.image.dtype == np.uint8
     assert kesm.image.shape == kesm.truth.shape == (512, 512)
-    assert kesm.polarity == "dark"
+    assert kesm.polarity == "bright"
+    assert kesm.meta["inverted"]
+    raw = read_image(kesm.meta["image_path"])
+    np.testing.assert_array_equal(kesm.image, 255 - raw)
+    assert raw[kesm.truth].mean() < raw[~kesm.truth].mean()  # vessels are dark in the file
     assert kesm.truth.sum() == 5595 + 1863
 
 

@@ -27,7 +27,8 @@ def test_run_folder_gives_rows_and_its_dataset_config(tmp_path: Path) -> None:
     run_bench(tmp_path / "run")
     results = load_results([tmp_path / "run"])
     assert results.table[["algo", "tp"]].to_dict("records") == [{"algo": "otsu", "tp": 5595}]
-    assert results.datasets["kesm"]["polarity"] == "dark"
+    assert results.datasets["kesm"]["polarity"] == "bright"  # of the image it declares inverted
+    assert results.datasets["kesm"]["invert"] is True
     assert results.notes == []
 
 

@@ -22,7 +22,7 @@ FAST_PC = {"name": "pixel_classifier", "sigmas": [1.0, 2.0], "n_samples": 1500, 
 
 
 def _samples(n: int = 10, seed: int = 7) -> list[bench.Sample]:
-    """Bright squares on noise, each image its own layout; dark objects (inverted first)."""
+    """Dark squares on brighter noise, each image its own layout (polarity dark)."""
     rng = np.random.default_rng(seed)
     samples = []
     for i in range(n):
@@ -64,7 +64,8 @@ def test_learned_method_is_fitted_on_train_and_scored_on_test_only() -> None:
 
 
 def test_learned_model_sees_images_as_they_are_scored(monkeypatch) -> None:
-    # Dark objects are inverted and filtered before fitting, exactly as before scoring.
+    # Images are filtered (never inverted) before fitting, exactly as before scoring: a
+    # learned method learns the objects from the truth, whatever their polarity.
     seen: list[np.ndarray] = []
     original = algorithms.learned.PixelClassifier._fit
 
@@ -79,7 +80,7 @@ def test_learned_model_sees_images_as_they_are_scored(monkeypatch) -> None:
     train = [s for s in samples if RULE.of(s.id) == "train"]
     assert len(seen) == len(train)
     for image, sample in zip(seen, train, strict=True):
-        np.testing.assert_array_equal(image, median(255 - sample.image))
+        np.testing.assert_array_equal(image, median(sample.image))
 
 
 def test_scoring_training_images_needs_explicit_permission() -> None:
@@ -119,7 +120,7 @@ def test_a_model_fitted_by_the_caller_is_scored_on_images_it_did_not_see() -> No
     samples = _samples()
     params = {k: v for k, v in FAST_PC.items() if k != "name"}
     model = algorithms.get("pixel_classifier", **params)
-    model.fit([255 - s.image for s in samples[:3]], [s.truth for s in samples[:3]])
+    model.fit([s.image for s in samples[:3]], [s.truth for s in samples[:3]])
     table = bench.evaluate(samples, [model], [None], split=RULE)
     assert list(table["image"]) == [s.id for s in samples[3:]]
     assert (table["n_train"] == 3).all()

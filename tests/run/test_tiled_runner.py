@@ -139,7 +139,7 @@ def test_cli_reads_a_whole_slide_from_a_npy_file(tmp_path, kesm) -> None:
     np.save(tmp_path / "slide.npy", kesm.image)
     np.save(tmp_path / "truth.npy", np.where(kesm.truth, 255, 0).astype(np.uint8))
     volume = ["dataset=volume", f"dataset.root={tmp_path}", "dataset.images=slide.npy",
-              "dataset.masks=truth.npy", "dataset.polarity=dark",
+              "dataset.masks=truth.npy", "dataset.polarity=bright",
               "output.overlays=false"]  # fmt: skip
     table, out = _cli_run(tmp_path, *volume, "runner=tiled", "runner.tile=[64,256]")
     assert table[["image", "threshold", "tp"]].iloc[0].tolist() == ["slide", 79, 5595]

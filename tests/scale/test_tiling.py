@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 import algorithms
 from algorithms import histogram
-from bench.data import invert
 from bench.metrics import ConfusionCounts, confusion_counts, f1, scores
 from bench.scale.tiling import segment_tiled, segment_tiled_group, tile_grid, tile_histogram
 
@@ -63,6 +62,8 @@ def test_every_method_and_filter_tiled_equals_whole(scene, name, filter_name) ->
     seg = algorithms.get(name)
     if seg.requires_fit:
         pytest.skip(f"{name} must be trained first; its own tests check tiling after fitting")
+    if not seg.tileable:
+        pytest.skip(f"{name} declares tileable = False: the tiled runner refuses it")
     image, truth, _ = scene
     filt = algorithms.get_filter(filter_name)
     for tile_shape, (rows, cols) in AWKWARD_TILES:
@@ -74,6 +75,8 @@ def test_every_method_tiled_equals_whole_within_a_field_of_view(scene, name) -> 
     seg = algorithms.get(name)
     if seg.requires_fit:
         pytest.skip(f"{name} must be trained first")
+    if not seg.tileable:
+        pytest.skip(f"{name} declares tileable = False: the tiled runner refuses it")
     image, truth, fov = scene
     for inside in (True, False):  # threshold from the field of view, or from the whole image
         _check_equal(image, truth, fov, seg, algorithms.get_filter("median", size=5), (7, 11),
@@ -89,7 +92,7 @@ def test_a_group_of_every_method_equals_each_method_alone(scene, filter_name, fo
     segs = [
         _with_image_wide_values(algorithms.get(name), filt(image))
         for name in algorithms.available()
-        if not algorithms.get_class(name).requires_fit
+        if not algorithms.get_class(name).requires_fit and algorithms.get_class(name).tileable
     ]
     outs = [np.zeros(image.shape, bool) for _ in segs]
     kwargs = {"truth": truth, "fov": fov, "tile_shape": (16, 32),
@@ -241,14 +244,19 @@ def test_a_local_method_with_image_wide_values_must_have_them_set(scene) -> None
     np.testing.assert_array_equal(out, _ImageWide()(image))
 
 
-def test_dark_polarity_inverts_like_the_whole_image_runner(scene) -> None:
+@pytest.mark.parametrize("name", ["otsu", "li", "sauvola", "bernsen", "wan"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_dark_polarity_is_fijis_rule_like_the_whole_image_runner(scene, name, dtype) -> None:
+    """Tiles pass ``objects="dark"`` as the whole-image run does: nothing is inverted."""
     image, truth, _ = scene
-    whole = _whole(invert(image), algorithms.get("otsu"), algorithms.get_filter("median"))
-    tiled = segment_tiled(image, "otsu", "median", truth=~truth, polarity="dark", tile_shape=9)
-    assert tiled.threshold == whole.threshold
+    image = image.astype(dtype)
+    seg, filt = algorithms.get(name), algorithms.get_filter("median")
+    whole = seg.segment(filt(image), objects="dark")
+    tiled = segment_tiled(image, seg, filt, truth=~truth, polarity="dark", tile_shape=9)
+    assert tiled.thresholds == [whole.threshold]
     assert tiled.counts == confusion_counts(~truth, whole.mask)
-    with pytest.raises(ValueError, match="unsigned integers; got dtype float32"):
-        segment_tiled(image.astype(np.float32), "otsu", polarity="dark")
+    if whole.threshold is not None:
+        np.testing.assert_array_equal(whole.mask, filt(image) <= whole.threshold)
 
 
 def test_an_empty_field_of_view_is_refused_like_the_whole_image_run(scene) -> None:
