@@ -76,12 +76,18 @@ class Segmentation:
         back to its documented default (see ``reason``).
     reason : str
         Why no threshold was found; empty otherwise.
+    scores : ndarray or None
+        Per-pixel foreground scores, for methods whose mask thresholds them
+        (a learned method's probabilities: ``mask = scores > threshold``);
+        None for the others. A harness ranks them without a threshold (ROC
+        AUC, average precision).
     """
 
     mask: np.ndarray
     threshold: float | None = None
     found: bool = True
     reason: str = ""
+    scores: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

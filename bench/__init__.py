@@ -4,6 +4,7 @@ From Python, without Hydra::
 
     import bench
     table = bench.evaluate(bench.builtin_sample(), ["otsu", "li"], [{"name": "median", "size": 3}])
+    table = bench.score("runs/mynet", "data/masks")   # another tool's masks, the same table
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bench.data import (
     split_of,
 )
 from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
+from bench.run.scoring import score
 from bench.run.tiled import evaluate_tiled
 from bench.run.whole_image import COLUMNS, evaluate
 from bench.scale.tiling import segment_tiled
@@ -37,6 +39,7 @@ __all__ = [
     "open_volume",
     "read_image",
     "read_truth",
+    "score",
     "scores",
     "segment_tiled",
     "split_of",

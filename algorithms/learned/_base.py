@@ -207,4 +207,5 @@ class LearnedSegmenter(Segmenter):
             msg = f"threshold must be a probability in [0, 1); got {threshold!r}."
             raise ValueError(msg)
         self._check_fitted()
-        return Segmentation(self._predict_proba(image) > threshold)
+        probability = self._predict_proba(image)
+        return Segmentation(probability > threshold, scores=probability)

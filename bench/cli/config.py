@@ -12,6 +12,7 @@ valid keys and the closest match.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from bench.cli.overrides import (
     parse_overrides,
 )
 from bench.data.kinds import KINDS, FolderConfig
+from bench.data.predictions import PREDICTIONS, PredictionsConfig
 from bench.metrics import METRICS
 from bench.run.plan import Plan, make_plan, schema_for
 
@@ -67,6 +69,7 @@ class OutputConfig:
 
     overlays: bool = True
     histograms: bool = True
+    masks: bool = False
 
 
 @dataclass
@@ -196,6 +199,15 @@ def validate(cfg: DictConfig) -> Plan:
     """
     checked = {group: _check_group(cfg, group) for group in ("algo", "filter")}
     checked["algo"] = _with_dataset_defaults(cfg, checked["algo"])
+    if checked["algo"]["name"] == PREDICTIONS and checked["filter"]["name"] != "none":
+        # The config's default filter (median) composes with every algo: predictions are
+        # read, not computed from the image, so their run has no filter, and says so.
+        print(
+            f"segbench: filter {checked['filter']['name']} does not apply to predictions "
+            "(they are read, not computed from the image); scoring them with filter=none",
+            file=sys.stderr,
+        )
+        checked["filter"] = {"name": "none"}
     metric = OmegaConf.select(cfg, "report.metric", default="mcc")
     if metric not in METRICS:
         msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."
@@ -204,6 +216,7 @@ def validate(cfg: DictConfig) -> Plan:
         None, [checked["algo"]], [checked["filter"]],
         score_split=str(OmegaConf.select(cfg, "score_split", default="auto")),
         allow_train_eval=bool(OmegaConf.select(cfg, "allow_train_eval", default=False)),
+        best_metric=metric,
     )  # fmt: skip
 
 
@@ -219,6 +232,7 @@ def register_configs() -> None:
     for group, registry in (("algo", SEGMENTERS), ("filter", FILTERS)):
         for name in registry.available():
             store.store(group=f"schema/{group}", name=name, node=schema_for(group, name))
+    store.store(group="schema/algo", name=PREDICTIONS, node=PredictionsConfig)
     for name, schema in RUNNER_SCHEMAS.items():
         store.store(group="runner", name=f"{name}_schema", node=schema)
 

@@ -20,6 +20,7 @@ from algorithms import MissingDependencyError, UnknownNameError
 from bench.cli.config import ConfigError, validate
 from bench.data import DatasetWarning
 from bench.data.kinds import dataset_from_config
+from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
 from bench.progress import QUIET_ENV
 from bench.report import plots
 from bench.report.replay import SKIPPED_FILE
@@ -52,10 +53,14 @@ def format_table(table: pd.DataFrame) -> str:
     ]  # fmt: skip
     at = columns.index("filter") + 1
     columns[at:at] = params
+    if (table["algo"] == PREDICTIONS).any():  # their label: which tool's predictions
+        columns.insert(columns.index("algo") + 1, "method")
+    if "auc" in table.columns and table["auc"].notna().any():
+        columns[columns.index("mcc") + 1 : columns.index("mcc") + 1] = ["auc", "ap"]
     text = table[columns].to_string(
         index=False,
         formatters={
-            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc")},
+            **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
@@ -119,12 +124,18 @@ def run(
         warnings.simplefilter("always", DatasetWarning)
         dataset.pairs()  # pairing errors surface before any work
     staging = output_dir / ".partial"
+    staged_masks = output_dir / ".partial_masks"
     draw_overlays = bool(cfg.output.overlays)
     draw_histograms = bool(cfg.output.histograms)
+    save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
+    tiled = runner.get("name", "local") != "local"  # large images: TIFF masks, not PNG
 
     def draw(result: Result) -> None:
         stem = plots.figure_stem(str(result.row["image"]))
         seg, sample = result.segmentation, result.sample
+        predicted = result.row["algo"] == PREDICTIONS
+        if save_masks and not predicted:
+            save_prediction(staged_masks, sample, seg.mask, seg.scores, tiff=tiled)
         if draw_overlays:
             row = result.row
             plots.save_overlay(
@@ -132,7 +143,7 @@ def run(
                 title=f"{sample.id}: {row['config']}",
                 counts={k.upper(): row[k] for k in ("tp", "fp", "fn", "tn")},
             )  # fmt: skip
-        if draw_histograms:
+        if draw_histograms and not predicted:  # a score map's threshold is not the image's
             plots.save_histogram(
                 # the field of view the threshold was estimated in (fov_for_threshold)
                 staging / f"{stem}_histogram.png", result.image, seg.threshold,
@@ -149,7 +160,7 @@ def run(
                 plan,
                 repeat=int(cfg.repeat),
                 run_dir=output_dir / "tiles",
-                on_result=draw if draw_overlays or draw_histograms else None,
+                on_result=draw if draw_overlays or draw_histograms or save_masks else None,
                 cache_dir=cfg.cache_dir,
                 progress=progress,
             )
@@ -167,8 +178,24 @@ def run(
             figures.mkdir(exist_ok=True)
             for path in staging.iterdir():
                 path.replace(figures / path.name)
+        if staged_masks.exists():
+            for folder in staged_masks.iterdir():  # masks/, probabilities/
+                shutil.rmtree(output_dir / folder.name, ignore_errors=True)
+                folder.replace(output_dir / folder.name)
+        if save_masks:
+            own = table[table["algo"] != PREDICTIONS]
+            saved = {p.stem for p in (output_dir / "masks").glob("*.*")}
+            unsaved = sorted(i for i in set(own["image"].astype(str)) if page_stem(i) not in saved)
+            if unsaved:  # the tile runner assembles no whole mask of a 3-D stack
+                print(
+                    f"segbench: no mask saved for {len(unsaved)} image(s) ("
+                    + ", ".join(unsaved[:5])
+                    + "): 3-D stacks run tile by tile are not assembled into a mask",
+                    file=sys.stderr,
+                )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staged_masks, ignore_errors=True)
     return table
 
 

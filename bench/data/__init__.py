@@ -15,6 +15,7 @@ module             what it holds
 ``splits``         :func:`split_of`: the seeded train/test split
 ``fingerprint``    the content hash written in each result row
 ``configs``        :func:`from_config` (``conf/dataset/*.yaml``), the built-in sample
+``predictions``    another tool's masks or score maps, paired with the samples by ``{id}``
 ``paths``          where a relative folder is looked for
 =================  ===========================================================
 

@@ -5,8 +5,8 @@ the order data flows through them:
 
 - :mod:`~bench.report.replay` reads result tables back and re-derives pixels;
 - :mod:`~bench.report.leaderboard` and :mod:`~bench.report.stats` rank configs;
-- :mod:`~bench.report.curves` (exact threshold curves),
-  :mod:`~bench.report.images` (overlay evidence), :mod:`~bench.report.figures`
+- :mod:`~bench.report.images` (overlay evidence, with the exact threshold curves of
+  :mod:`bench.run.curves`), :mod:`~bench.report.figures`
   and :mod:`~bench.report.plots` (matplotlib) draw;
 - :mod:`~bench.report.model` holds what a report is, :mod:`~bench.report.render`
   writes it as Markdown and one self-contained HTML file,

@@ -37,10 +37,11 @@ from PIL import Image
 from bench._help import command_parser
 from bench._util import natural_key
 from bench.data import DatasetWarning
+from bench.data.predictions import PREDICTIONS
 from bench.metrics import METRICS
 from bench.progress import track
 from bench.report import figures
-from bench.report.images import ImageEvidence, gather_evidence
+from bench.report.images import ImageEvidence, gather_evidence, image_threshold_rows
 from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, with_labels
 from bench.report.model import BoardReport, Overlay, Report, ReportFigure
 from bench.report.render import to_html, to_markdown
@@ -72,13 +73,25 @@ def _split_counts(table: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(images.value_counts().items())}
 
 
+def _best_scores(table: pd.DataFrame, from_images: pd.Series, metric: str) -> pd.Series:
+    """Each row's best achievable score: the image's threshold curve (global methods),
+    else the best threshold of its score map recorded by the run in ``metric``
+    (learned methods' probabilities, predicted score maps)."""
+    if "best_score" not in table or "best_metric" not in table:
+        return from_images
+    recorded = table["best_score"].astype(float).where(table["best_metric"] == metric)
+    return from_images.fillna(recorded)
+
+
 def _gallery_requests(
     table: pd.DataFrame, board: pd.DataFrame, metric: str, methods: int
 ) -> list[tuple[str, str, str, float]]:
     """(config, image, best/worst, score) for the best config of each of the leading methods."""
     requests = []
     ranked = board[~board["reference"]]
-    for config in ranked.drop_duplicates("algo")["config"].head(methods):
+    # one per method; each tool's predictions is a method of its own
+    method = ranked["algo"].where(ranked["algo"] != PREDICTIONS, ranked["method"])
+    for config in ranked.loc[~method.duplicated(), "config"].head(methods):
         rows = table[table["config"] == config].dropna(subset=[metric])
         if rows.empty:
             continue
@@ -111,7 +124,7 @@ def _curve_figures(
         }
         if not curves:
             continue
-        rows = with_labels(table[table["threshold"].notna()])
+        rows = with_labels(table[image_threshold_rows(table)])
         rows = rows[rows["preprocessing"] == preprocessing]
         chosen: dict[str, dict[str, float]] = {}
         for _, row in rows.iterrows():
@@ -176,7 +189,7 @@ def _board_report(
     table = board.table
     first = leaderboard(table, metric, resamples=0)  # the order only; bootstrapped once below
     requests = _gallery_requests(table, first, metric, gallery_methods)
-    global_configs = set(table.loc[table["threshold"].notna(), "config"])
+    global_configs = set(table.loc[image_threshold_rows(table), "config"])
     chosen_preprocessings = list(
         dict.fromkeys(first.loc[first["config"].isin(global_configs), "preprocessing"])
     )[:curve_preprocessings]
@@ -192,7 +205,7 @@ def _board_report(
     else:
         evidence = ImageEvidence(pd.Series(np.nan, index=table.index))
         evidence.notes.append("Images not drawn (--no-images): no curves, regret or overlays.")
-    table = table.assign(best_score=evidence.best_score)
+    table = table.assign(best_score=_best_scores(table, evidence.best_score, metric))
     if evidence.observer_rows:
         observers = pd.DataFrame(evidence.observer_rows)
         table = pd.concat([table, observers], ignore_index=True)

@@ -27,7 +27,7 @@ from matplotlib.patches import Patch
 from PIL import Image
 
 from bench._util import natural_key
-from bench.report.curves import ThresholdCurve
+from bench.run.curves import ThresholdCurve
 
 __all__ = [
     "distributions",

@@ -3,11 +3,12 @@
 For each image of a board, read once from the dataset config the run
 recorded, and for each preprocessing its rows used (re-applied once):
 
-* the exact threshold curve (:mod:`bench.report.curves`), giving every
+* the exact threshold curve (:mod:`bench.run.curves`), giving every
   global row its best achievable score — after checking that the curve at
   the row's threshold reproduces the row's recorded counts;
 * the overlays asked for (a config's best and worst image), redrawn by
-  re-running the row's segmenter, again checked against the row's counts;
+  re-running the row's segmenter (or re-reading another tool's prediction),
+  again checked against the row's counts;
 * the second-observer row, when the dataset declares one.
 
 Anything that cannot be done (images moved, a learned method whose trained
@@ -27,18 +28,20 @@ import pandas as pd
 from PIL import Image
 
 from algorithms import UnknownNameError, histogram
+from bench.data.predictions import PREDICTIONS, PredictionFolder
 from bench.metrics import confusion_counts
-from bench.report.curves import ThresholdCurve, threshold_curve
 from bench.report.leaderboard import with_labels
 from bench.report.model import Explorer
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
 from bench.report.second_observer import observer_masks, observer_row
+from bench.run.curves import ThresholdCurve, threshold_curve
 
 __all__ = [
     "EXPLORER_SIDE",
     "ImageEvidence",
     "gather_evidence",
+    "image_threshold_rows",
     "thumbnail",
 ]
 
@@ -109,6 +112,11 @@ def _explorer(
         scores=tuple(float(s) for s in curve.scores(metric)),
         methods=methods,
     )
+
+
+def image_threshold_rows(table: pd.DataFrame) -> pd.Series:
+    """Rows whose threshold is one of the image's (global methods), not a score map's."""
+    return table["threshold"].notna() & (table["algo"] != PREDICTIONS)
 
 
 def thumbnail(rgb: np.ndarray, size: int = 360) -> np.ndarray:
@@ -230,7 +238,7 @@ def _one_image(
     # Global methods may estimate their threshold in another mask than the
     # scored field of view (a dataset's fov_for_threshold): use theirs.
     threshold_fov = getattr(sample, "threshold_fov", sample.fov)
-    global_rows = rows[rows["threshold"].notna()]
+    global_rows = rows[image_threshold_rows(rows)]
     if len(global_rows):
         hist = histogram(image, threshold_fov)
         curve = threshold_curve(image, sample.truth, sample.fov, hist, objects=objects)
@@ -258,7 +266,14 @@ def _one_image(
             reason = "a trained method: its fitted state is not part of the results table"
             failures.setdefault(reason, []).append(row["config"])
             continue
-        mask = segmenter.segment(image, fov=threshold_fov, objects=objects).mask
+        if isinstance(segmenter, PredictionFolder):
+            try:
+                mask = segmenter.read(sample).mask
+            except (FileNotFoundError, ValueError) as error:
+                failures.setdefault(f"predictions not readable ({error})", []).append(row["config"])
+                continue
+        else:
+            mask = segmenter.segment(image, fov=threshold_fov, objects=objects).mask
         if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
             mismatched.append(f"{sample.id}: {row['config']} (overlay)")
             continue

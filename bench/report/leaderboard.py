@@ -14,7 +14,12 @@ column                    meaning
                           images (large images weigh more)
 ``regret``                global methods: mean over images of the best score
                           any global threshold reaches on the image (after
-                          the same preprocessing) minus the method's score
+                          the same preprocessing) minus the method's score;
+                          methods with a score map (learned probabilities,
+                          predicted score maps): the same, over thresholds of
+                          the map, as the run recorded it (``best_score``)
+``auc``, ``ap``           methods with a score map: mean over images of the
+                          ROC AUC and the average precision (threshold-free)
 ``wins``                  images on which the config has the top score among
                           ranked configs (ties count for each tied config)
 ``median_runtime_s``      median over images of filter + segmenter seconds
@@ -115,6 +120,13 @@ def _micro(rows: pd.DataFrame, metric: str) -> float:
     return METRICS[metric](total) if total.n else float("nan")
 
 
+def _mean(rows: pd.DataFrame, column: str) -> float:
+    """Mean of a per-image column over the config's images (NaN when it has none)."""
+    if column not in rows or rows[column].isna().all():
+        return float("nan")
+    return float(rows[column].astype(float).mean())
+
+
 def _runtime(rows: pd.DataFrame) -> pd.Series:
     parts = rows.reindex(columns=["t_preprocess_s", "t_segment_s"]).astype(float)
     return parts.sum(axis=1, min_count=1)
@@ -194,6 +206,7 @@ def leaderboard(
             "micro": _micro(part, metric),
             "best_achievable": best,
             "regret": regret,
+            **{name: _mean(part, name) for name in ("auc", "ap")},
             "wins": int(wins[config]) if is_ranked else np.nan,
             "median_runtime_s": float(seconds.median()) if timed.any() else np.nan,
             "throughput_mpx_s": (

@@ -41,9 +41,16 @@ DEFINITIONS = [
     ),
     (
         "regret",
-        "global methods only: mean over images of the best score any global threshold "
+        "global methods: mean over images of the best score any global threshold "
         "reaches on the image (after the same preprocessing; exact, from the joint "
-        "histogram) minus the method's score. 0 means the method found the best threshold.",
+        "histogram) minus the method's score. Methods with a score map (learned "
+        "probabilities, another tool's score maps): the same over every threshold of the "
+        "map. 0 means the method found the best threshold.",
+    ),
+    (
+        "AUC, AP",
+        "methods with a score map only: mean over images of the ROC AUC and of the average "
+        "precision of the map, ranked without a threshold (exact, ties as scikit-learn).",
     ),
     (
         "images won",
@@ -125,6 +132,9 @@ def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         "s/image",
         "Mpx/s",
     ]
+    ranking = "auc" in board and board["auc"].notna().any()
+    if ranking:
+        header[header.index("regret") + 1 : header.index("regret") + 1] = ["AUC", "AP"]
     rows = []
     for _, r in board.iterrows():
         ranked = not r["reference"]
@@ -144,6 +154,8 @@ def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 _num(r["throughput_mpx_s"], 1),
             ]
         )
+        if ranking:
+            rows[-1][header.index("AUC") : header.index("AUC")] = [_num(r["auc"]), _num(r["ap"])]
     return header, rows
 
 

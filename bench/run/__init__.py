@@ -8,7 +8,9 @@
 - :mod:`~bench.run.whole_image`: the executor for images held in memory;
 - :mod:`~bench.run.tiled`: the executor for images read tile by tile
   (threads or Dask, through :mod:`bench.scale`);
-- :mod:`~bench.run.learned`: fitting (and caching) learned segmenters once per run.
+- :mod:`~bench.run.learned`: fitting (and caching) learned segmenters once per run;
+- :mod:`~bench.run.curves`: every threshold at once (the exact score-versus-threshold
+  curve), and the ranking scores of a score map (ROC AUC, average precision).
 
 A new executor: a class with ``rows(plan, sample, side, fits, on_result)``
 and ``finish()``, handed to :func:`bench.run.loop.run_plan` (see

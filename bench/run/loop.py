@@ -93,7 +93,19 @@ def run_plan(
 
     ``progress``: training and the samples done are reported on stderr
     (:mod:`bench.progress`).
+
+    Prediction folders in the plan are paired with the samples first: a
+    sample without a prediction is an error listing them all before any
+    work (or left out, with a warning, under ``unpaired="skip"``).
     """
+    if plan.predictions:
+        if hasattr(samples, "pairs"):
+            ids = [str(entry[0]) for entry in samples.pairs()]
+        else:
+            samples = list(samples)
+            ids = [sample.id for sample in samples]
+        for folder in plan.predictions:
+            folder.check_pairs(ids)
     fits: Fits = {}
     if plan.learned:
         samples = list(samples)

@@ -39,6 +39,8 @@ import numpy as np
 import algorithms
 from algorithms import FILTERS, SEGMENTERS, Filter, GlobalThreshold, LearnedSegmenter, Segmenter
 from bench.data import Sample, Split, resolve_polarity
+from bench.data.predictions import PREDICTIONS, PredictionFolder, PredictionsConfig
+from bench.metrics import METRICS
 
 __all__ = [
     "SCORE_SPLITS",
@@ -57,7 +59,9 @@ __all__ = [
     "step_label",
 ]
 
-MethodSpec = str | Mapping[str, Any] | Segmenter
+MethodSpec = str | Mapping[str, Any] | Segmenter | PredictionFolder
+Method = Segmenter | PredictionFolder
+"""What a plan scores: a registered segmenter, or another tool's predictions."""
 FilterSpec = str | Mapping[str, Any] | Filter | None
 
 SCORE_SPLITS = ("auto", "test", "train", "all")
@@ -80,8 +84,16 @@ def _build(spec: Any, base: type, factory: Callable[..., Any], kind: str) -> Any
     raise TypeError(msg)
 
 
-def as_segmenter(spec: MethodSpec) -> Segmenter:
-    """A segmenter from a name, a ``{"name": ..., **params}`` mapping or an instance."""
+def as_segmenter(spec: MethodSpec) -> Method:
+    """A segmenter from a name, a ``{"name": ..., **params}`` mapping or an instance.
+
+    The name ``"predictions"`` gives a :class:`~bench.data.predictions.PredictionFolder`
+    (another tool's masks, read instead of segmented).
+    """
+    if isinstance(spec, PredictionFolder):
+        return spec
+    if isinstance(spec, Mapping) and spec.get("name") == PREDICTIONS:
+        return PredictionFolder(**{k: v for k, v in spec.items() if k != "name"})
     return _build(spec, Segmenter, algorithms.get, "method")
 
 
@@ -99,8 +111,18 @@ def build_configs(
     if not segmenters or not filter_list:
         msg = "evaluate needs at least one method and one filter (use None for no filter)."
         raise ValueError(msg)
+    predictions = [s for s in segmenters if isinstance(s, PredictionFolder)]
+    filtered = [f.name for f in filter_list if f.name != "none"]
+    if predictions and filtered:
+        msg = (
+            f"Predictions ({predictions[0].method}) are read, not computed from the image: a "
+            f"preprocessing filter ({filtered[0]}) does not apply to them. Use filter=none "
+            "(Python: filters=[None]), or score the predictions in a run of their own."
+        )
+        raise ValueError(msg)
     for item in (*segmenters, *filter_list):
-        item.halo()
+        if not isinstance(item, PredictionFolder):
+            item.halo()
     for seg in segmenters:  # an optional dependency missing: say so before any work
         if isinstance(seg, LearnedSegmenter):
             seg.check_dependencies()
@@ -112,7 +134,7 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def changed_params(step: Segmenter | Filter) -> dict[str, Any]:
+def changed_params(step: Method | Filter) -> dict[str, Any]:
     """Parameters that differ from the constructor's defaults, in the constructor's order.
 
     Every global method has ``ignore_black``/``ignore_white``: naming them on
@@ -145,17 +167,24 @@ class Config:
     """
 
     filter: Filter
-    segmenter: Segmenter
+    segmenter: Method
     f: int  # index of the filter in the plan
     s: int  # index of the segmenter in the plan
 
     @property
     def method(self) -> str:
+        """The segmenter's name; for predictions, their label (the ``algo`` column says
+        ``predictions``)."""
+        if isinstance(self.segmenter, PredictionFolder):
+            return self.segmenter.method
         return self.segmenter.name
 
     @property
     def method_params(self) -> str:
-        return json.dumps(changed_params(self.segmenter))
+        params = changed_params(self.segmenter)
+        if isinstance(self.segmenter, PredictionFolder):
+            params.pop("label", None)  # it is the method's name
+        return json.dumps(params)
 
     @property
     def filter_params(self) -> str:
@@ -226,13 +255,14 @@ class Plan:
     Build it with :func:`make_plan`.
     """
 
-    segmenters: list[Segmenter]
+    segmenters: list[Method]
     filters: list[Filter]
     dataset: str = "arrays"
     dataset_hash: str | None = None
     split: Split | None = None  # None: each sample's own side, else Split()'s
     score_split: str = "auto"
     allow_train_eval: bool = False
+    best_metric: str = "mcc"  # the score of a score map's best threshold (its regret)
     configs: list[Config] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -256,7 +286,12 @@ class Plan:
         ]
 
     @property
-    def learned(self) -> list[Segmenter]:
+    def predictions(self) -> list[PredictionFolder]:
+        """The folders of another tool's predictions among the plan's methods."""
+        return [s for s in self.segmenters if isinstance(s, PredictionFolder)]
+
+    @property
+    def learned(self) -> list[Method]:
         """The segmenters that must be fitted before they segment."""
         return [s for s in self.segmenters if s.requires_fit]
 
@@ -289,7 +324,12 @@ def _annotation(default: Any) -> Any:
 
 @cache
 def schema_for(group: str, name: str) -> type:
-    """A dataclass typing the config of one registered segmenter or filter."""
+    """A dataclass typing the config of one registered segmenter or filter.
+
+    ``("algo", "predictions")`` is :class:`~bench.data.predictions.PredictionsConfig`.
+    """
+    if (group, name) == ("algo", PREDICTIONS):
+        return PredictionsConfig
     registry = {"algo": SEGMENTERS, "filter": FILTERS}[group]
     cls = registry.get_class(name)
     fields: list[tuple[str, Any, Any]] = [("name", str, field(default=cls.name))]
@@ -310,7 +350,7 @@ def _as_split(split: Split | Mapping[str, Any] | None) -> Split | None:
     raise TypeError(msg)
 
 
-def _check_scoring(segmenters: list[Segmenter], score_split: str, allow_train_eval: bool) -> None:
+def _check_scoring(segmenters: list[Method], score_split: str, allow_train_eval: bool) -> None:
     if score_split not in SCORE_SPLITS:
         msg = f"score_split must be one of {', '.join(SCORE_SPLITS)}; got {score_split!r}."
         raise ValueError(msg)
@@ -344,16 +384,22 @@ def make_plan(
     split: Split | Mapping[str, Any] | None = None,
     score_split: str = "auto",
     allow_train_eval: bool = False,
+    best_metric: str = "mcc",
 ) -> Plan:
     """Resolve and check the configurations of a run over ``data`` (nothing is read yet).
 
     ``data`` may be None: the plan is then bound to a dataset later
     (:meth:`Plan.on`), as the command line does after checking its config.
+    ``best_metric`` scores the thresholds of score maps (learned methods'
+    probabilities, predicted score maps): the best one and its regret.
     """
     segmenters, filter_list = build_configs(methods, filters)
     _check_scoring(segmenters, score_split, allow_train_eval)
+    if best_metric not in METRICS:
+        msg = f"Unknown best_metric {best_metric!r}; choose one of {', '.join(METRICS)}."
+        raise ValueError(msg)
     plan = Plan(segmenters, filter_list, split=_as_split(split), score_split=score_split,
-                allow_train_eval=allow_train_eval)  # fmt: skip
+                allow_train_eval=allow_train_eval, best_metric=best_metric)  # fmt: skip
     return plan if data is None else plan.on(data, dataset)
 
 

@@ -25,14 +25,17 @@ import numpy as np
 from algorithms import Filter, Segmentation, Segmenter
 from bench.data import Sample
 from bench.metrics import METRICS, ConfusionCounts, scores
+from bench.run.curves import score_curve
 from bench.run.learned import Fitted
 from bench.run.plan import Config
 
 __all__ = [
     "COLUMNS",
+    "RANKING_COLUMNS",
     "WARM_UP_SIDE",
     "Result",
     "prepare",
+    "ranking_columns",
     "result_row",
     "segment",
     "timed",
@@ -57,6 +60,53 @@ A configuration is named by ``method`` (the segmenter, also in ``algo``),
 defaults), ``filter`` and ``filter_params`` (JSON: all of them), and
 ``config_id``, a short hash of those four. ``config`` is the display label
 derived from them (:func:`bench.run.plan.config_label`); nothing parses it."""
+
+
+RANKING_COLUMNS = ["auc", "ap", "best_threshold", "best_score", "best_metric"]
+"""Columns of rows whose method has a score map (learned methods' probabilities,
+predicted score maps), after :data:`COLUMNS`: ``auc`` (ROC AUC) and ``ap``
+(average precision) rank the map without a threshold; ``best_threshold`` is the
+threshold of the map with the best ``best_metric`` score, ``best_score``, so
+``best_score - <best_metric>`` is the regret of the threshold used."""
+
+
+def ranking_columns(
+    scores: np.ndarray,
+    truth: np.ndarray,
+    fov: np.ndarray | None,
+    metric: str,
+    reversed_from: np.dtype | None = None,
+) -> dict[str, Any]:
+    """The :data:`RANKING_COLUMNS` of a score map, from its exact curve (:mod:`bench.run.curves`).
+
+    Parameters
+    ----------
+    scores : ndarray
+        Higher is more object-like; for dark objects, the map reversed
+        (:func:`bench.data.predictions.reverse_scores`).
+    reversed_from : dtype, optional
+        The original map's type when ``scores`` are reversed: the best
+        threshold is then given on the original scale, the object being
+        ``original <= best_threshold``.
+    """
+    curve = score_curve(scores, truth, fov)
+    position, best = curve.best_candidate(metric)
+    threshold = float(curve.values[position])
+    if reversed_from is not None:  # r > v_p  <=>  r >= v_(p+1)  <=>  original <= -v_(p+1)
+        following = float(curve.values[position + 1]) if position + 1 < curve.values.size else None
+        if following is None:
+            threshold = -np.inf
+        elif np.issubdtype(reversed_from, np.unsignedinteger):
+            threshold = float(np.iinfo(reversed_from).max) - following
+        else:
+            threshold = -following
+    return {
+        "auc": curve.roc_auc(),
+        "ap": curve.average_precision(),
+        "best_threshold": threshold,
+        "best_score": best,
+        "best_metric": metric,
+    }
 
 
 @dataclass(frozen=True)

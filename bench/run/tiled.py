@@ -227,6 +227,13 @@ def evaluate_with_runner(
         samples = data.in_memory() if isinstance(data, VolumeDataset) else data
         return evaluate(samples, plan, repeat=repeat, on_result=on_result, cache_dir=cache_dir,
                         progress=progress)  # fmt: skip
+    if plan.predictions:
+        msg = (
+            f"runner={name} segments tile by tile; predictions "
+            f"({', '.join(p.method for p in plan.predictions)}) are read whole: score them "
+            "with runner=local."
+        )
+        raise ValueError(msg)
     learned = [s.name for s in plan.learned]
     if learned:
         msg = (

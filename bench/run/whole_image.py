@@ -20,14 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from algorithms import GlobalThreshold, histogram
+from algorithms import GlobalThreshold, Segmentation, histogram
 from algorithms.learned import image_digest
 from bench.data import Sample, Split
+from bench.data.predictions import PredictionFolder
 from bench.metrics import confusion_counts
 from bench.run.learned import Fitted
 from bench.run.loop import Fits, run_plan
 from bench.run.plan import (
     SCORE_SPLITS,
+    Config,
     FilterSpec,
     MethodSpec,
     Plan,
@@ -37,7 +39,16 @@ from bench.run.plan import (
     build_configs,
     make_plan,
 )
-from bench.run.stages import COLUMNS, Result, prepare, result_row, segment, timed, warm_up
+from bench.run.stages import (
+    COLUMNS,
+    Result,
+    prepare,
+    ranking_columns,
+    result_row,
+    segment,
+    timed,
+    warm_up,
+)
 
 __all__ = [
     "COLUMNS",
@@ -101,6 +112,10 @@ class WholeImage:
                 hist, t_hist = timed(repeat, histogram, filtered, sample.threshold_fov)
             for config in group.configs:
                 seg = config.segmenter
+                if isinstance(seg, PredictionFolder):
+                    row = self._prediction_row(plan, sample, side, config, filtered, on_result)
+                    rows.extend([] if row is None else [row])
+                    continue
                 fitted = fits.get((config.f, config.s))
                 row_side = side
                 if fitted is not None:
@@ -128,10 +143,53 @@ class WholeImage:
                     {"t_preprocess_s": t_pre, "t_segment_s": t_seg, "t_metrics_s": t_metrics},
                     repeat, side=row_side, fitted=fitted,
                 )  # fmt: skip
+                if result.scores is not None:  # a learned method's probabilities
+                    row.update(ranking_columns(
+                        result.scores, sample.truth, sample.fov, plan.best_metric
+                    ))  # fmt: skip
                 rows.append(row)
                 if on_result is not None:
                     on_result(Result(sample, filtered, result, row))
         return rows
+
+    @staticmethod
+    def _prediction_row(
+        plan: Plan,
+        sample: Sample,
+        side: str,
+        config: Config,
+        image: np.ndarray,
+        on_result: Callable[[Result], None] | None,
+    ) -> dict[str, Any] | None:
+        """The row of another tool's prediction of ``sample`` (None: not scored, or no file).
+
+        Nothing is segmented or timed (``t_segment_s`` is NaN: the tool's
+        runtime is not known); the mask is read and counted as any method's.
+        """
+        folder = config.segmenter
+        if not plan.scored(side, False) or (
+            folder.unpaired == "skip" and folder.file_of(sample.id) is None
+        ):
+            return None
+        prediction = folder.read(sample)
+        counts, t_metrics = timed(1, confusion_counts, sample.truth, prediction.mask, sample.fov)
+        timings = {"t_preprocess_s": np.nan, "t_segment_s": np.nan, "t_metrics_s": t_metrics}
+        row = result_row(
+            plan.dataset, plan.dataset_hash, sample, config, prediction.threshold, True, counts,
+            prediction.mask.shape, timings, 1, side=side,
+        )  # fmt: skip
+        row["prediction_path"] = str(prediction.path)
+        if prediction.scores is not None:
+            # dark objects: the map was reversed (reverse_scores), thresholds are given back
+            reversed_from = prediction.scores.dtype if folder.objects == "dark" else None
+            row.update(ranking_columns(
+                prediction.scores, sample.truth, sample.fov, plan.best_metric, reversed_from
+            ))  # fmt: skip
+        if on_result is not None:
+            segmentation = Segmentation(prediction.mask, prediction.threshold,
+                                        scores=prediction.scores)  # fmt: skip
+            on_result(Result(sample, image, segmentation, row))
+        return row
 
     def finish(self) -> None:
         """Nothing to write at the end."""
@@ -153,6 +211,7 @@ def evaluate(
     allow_train_eval: bool = False,
     cache_dir: str | Path | None = None,
     progress: bool = False,
+    best_metric: str = "mcc",
 ) -> pd.DataFrame:
     """Score every method × filter on every sample; one row per combination.
 
@@ -161,7 +220,9 @@ def evaluate(
     data : ndarray, Sample or iterable of Sample (e.g. a dataset)
         An image array needs ``truth`` (and optionally ``fov``, ``polarity``).
     methods : iterable or Plan
-        Segmenter names, ``{"name": ..., **params}`` mappings or instances;
+        Segmenter names, ``{"name": ..., **params}`` mappings or instances,
+        or :class:`~bench.data.predictions.PredictionFolder` (another tool's
+        masks, ``{"name": "predictions", "path": ...}``);
         or a :class:`~bench.run.plan.Plan` already built (then ``filters``,
         ``dataset``, ``split``, ``score_split`` and ``allow_train_eval`` are
         the plan's).
@@ -199,6 +260,11 @@ def evaluate(
     progress : bool
         Report training and the images done on stderr (:mod:`bench.progress`:
         a bar on a terminal, a few lines in a log).
+    best_metric : str
+        Methods with a score map (learned probabilities, predictions of
+        ``kind="scores"``) get the best threshold of the map in this metric
+        and its score (``best_threshold``, ``best_score``), besides ``auc``
+        and ``ap`` (:data:`~bench.run.stages.RANKING_COLUMNS`).
 
     Returns
     -------
@@ -216,7 +282,7 @@ def evaluate(
     executor = WholeImage(repeat)
     plan = methods if isinstance(methods, Plan) else make_plan(
         data, methods, filters, dataset=dataset, split=split, score_split=score_split,
-        allow_train_eval=allow_train_eval,
+        allow_train_eval=allow_train_eval, best_metric=best_metric,
     )  # fmt: skip
     samples = as_samples(data, truth, fov, polarity)
     return run_plan(

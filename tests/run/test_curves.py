@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 import algorithms
 import bench
 from bench.metrics import METRICS, confusion_counts
-from bench.report.curves import threshold_curve
+from bench.run.curves import threshold_curve
 
 shapes = st.tuples(st.integers(1, 9), st.integers(1, 9))
 images = st.one_of(
