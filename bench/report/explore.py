@@ -8,7 +8,7 @@ slider position is exactly the mask a global
 method with that threshold gives (on the picture's pixels; a large image is
 sampled, 1 pixel in ``step``). The score beside the slider is not
 recomputed from the picture: it is the exact score of the full-resolution
-image at that threshold, from :mod:`bench.report.curves`, the numbers the
+image at that threshold, from :mod:`bench.run.curves`, the numbers the
 results table holds.
 """
 

@@ -109,8 +109,8 @@ def test_tables_sort_and_filter_and_the_explorer_shows_the_tables_scores(
     tmp_path: Path, dataset: str
 ) -> None:
     from bench.data import from_config
-    from bench.report.curves import threshold_curve
     from bench.report.replay import prepared_image
+    from bench.run.curves import threshold_curve
 
     config = {**dataset_config(dataset), "limit": 1}
     try:
