@@ -36,6 +36,7 @@ from ._base import (
     ThresholdResult,
 )
 from ._registry import FILTERS, SEGMENTERS, Registry, UnknownNameError, register
+from ._validation import check_image
 from .histogram import Histogram, histogram
 from .learned import LearnedSegmenter, MissingDependencyError, NotFittedError
 from .preprocess import Filter, get_filter
@@ -60,6 +61,7 @@ __all__ = [
     "UnknownNameError",
     "available",
     "available_filters",
+    "check_image",
     "get",
     "get_class",
     "get_filter",

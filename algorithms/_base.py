@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._validation import check_image, check_mask
+from ._validation import check_image, check_mask, check_window_cost
 from .histogram import Histogram, histogram
 
 OBJECTS: tuple[str, ...] = ("bright", "dark")
@@ -70,7 +70,9 @@ class Segmentation:
     threshold : float or None
         The intensity threshold for global methods, on the intensities the
         method saw (objects are ``image > threshold`` when bright, ``image <=
-        threshold`` when dark), None for local and learned methods.
+        threshold`` when dark), None for local and learned methods. For
+        ``int64`` and ``uint64`` images beyond 2**53 it is the nearest float;
+        the mask is computed from the exact integer (:meth:`Histogram.exact_value`).
     found : bool
         False when a global method found no threshold in the histogram and fell
         back to its documented default (see ``reason``).
@@ -262,7 +264,7 @@ class GlobalThreshold(Segmenter):
         self, image: np.ndarray, fov: np.ndarray | None = None, hist: Histogram | None = None
     ) -> float:
         """Intensity threshold of ``image``: bright objects ``> threshold``, dark ``<=``."""
-        return self._evaluate(check_image(image), fov, hist)[0]
+        return float(self._evaluate(check_image(image), fov, hist)[0])
 
     def segment(
         self,
@@ -275,17 +277,19 @@ class GlobalThreshold(Segmenter):
         image = check_image(image)
         objects = check_objects(objects)
         value, result = self._evaluate(image, fov, hist)
+        # The mask compares with the exact threshold (an int for integer images: exact
+        # for int64 and uint64 beyond 2**53); the record holds it as a float.
         mask = image > value if objects == "bright" else image <= value
-        return Segmentation(mask, value, result.found, result.reason)
+        return Segmentation(mask, float(value), result.found, result.reason)
 
     def _evaluate(
         self, image: np.ndarray, fov: np.ndarray | None, hist: Histogram | None
-    ) -> tuple[float, ThresholdResult]:
-        """The intensity threshold and the method's answer; no mask is built."""
+    ) -> tuple[int | float, ThresholdResult]:
+        """The exact intensity threshold and the method's answer; no mask is built."""
         if hist is None:
             hist = histogram(image, fov)
         result = self.find_threshold(hist)
-        return hist.value(result.bin), result
+        return hist.exact_value(result.bin), result
 
 
 def _check_flag(method: Segmenter, name: str) -> bool:
@@ -369,6 +373,8 @@ class LocalThreshold(Segmenter):
         objects = check_objects(objects)
         if fov is not None:
             check_mask(fov, image.shape, name="field of view")
+        # Memory and work of the window, estimated before anything is allocated.
+        check_window_cost(image.shape, self.halo(), name=repr(self))
         mask = self._mask(image)
         if objects == "dark":
             np.logical_not(mask, out=mask)

@@ -1,20 +1,99 @@
-"""Input checks shared by every method: one wording for every message."""
+"""Input checks shared by every method: one wording for every message.
+
+What every method accepts, and the limits that keep a call bounded:
+
+* **dtypes**: every integer type (``uint64`` beyond 2**63 and ``int64`` near
+  2**63 included: thresholds and histograms of integer images are exact
+  integers), ``float32`` and ``float64``, and ``float16``, widened exactly to
+  ``float32`` on entry (no method computes in half precision). Booleans
+  (a mask is not an intensity image), complex numbers, and NaN or infinite
+  values are refused, as are floats beyond :data:`MAX_FLOAT_MAGNITUDE`
+  (about 3e144), whose window sums of squares would overflow.
+* **memory**: a window method pads the image by its reach (``halo``) and
+  keeps a few full-size working arrays; :func:`check_window_cost` estimates
+  that memory before anything is allocated and refuses a call that needs
+  more than :data:`MEMORY_LIMIT`, giving the number.
+* **work per pixel**: a filter or window that would spend more than
+  :data:`MAX_PIXEL_WORK` operations on each pixel is refused
+  (``filter.sigma=1e6`` would otherwise convolve every pixel with a
+  kernel of 8 million taps).
+"""
 
 from __future__ import annotations
 
 import difflib
 import inspect
 import numbers
+import os
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+
+
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return 8 << 30
+
+
+MEMORY_LIMIT = _physical_memory() // 2
+"""Most bytes one method call may plan to allocate: half the machine's physical memory."""
+
+MAX_PIXEL_WORK = 1 << 14
+"""Most operations a filter or window may spend per pixel (a kernel of 16,384 taps)."""
+
+MAX_FLOAT_MAGNITUDE = 2.0**480
+"""Largest magnitude of a float image: squares (2**960) summed over up to 2**60 pixels fit."""
+
+WORKING_ARRAYS = 4
+"""Full-size 8-byte arrays a window method keeps at once (padded image, sums, squares, result)."""
+
+
+def _gib(nbytes: float) -> str:
+    return f"{nbytes / (1 << 30):,.1f} GiB"
+
+
+def check_window_cost(shape: tuple[int, ...], halo: int, *, name: str) -> None:
+    """Refuse a window of reach ``halo`` on an image of ``shape`` that memory cannot hold.
+
+    The estimate is the padded image ``(rows + 2 halo) × (cols + 2 halo)``
+    times :data:`WORKING_ARRAYS` arrays of 8 bytes; it must stay within
+    :data:`MEMORY_LIMIT`. The work per pixel, ``2 halo + 1`` (a window row
+    at a time), must stay within :data:`MAX_PIXEL_WORK`.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the estimate and the limit.
+    """
+    rows, cols = shape[-2:]
+    need = (rows + 2 * halo) * (cols + 2 * halo) * 8 * WORKING_ARRAYS
+    if need > MEMORY_LIMIT:
+        msg = (
+            f"{name}: a window reaching {halo:,} pixels around each pixel of a {cols}×{rows} "
+            f"image needs about {_gib(need)} of memory (the image padded by {halo:,} on every "
+            f"side, {WORKING_ARRAYS} working arrays); the limit is {_gib(MEMORY_LIMIT)} (half "
+            "the physical memory). Use a smaller window."
+        )
+        raise ValueError(msg)
+    if 2 * halo + 1 > MAX_PIXEL_WORK:
+        msg = (
+            f"{name}: a window reaching {halo:,} pixels costs {2 * halo + 1:,} operations per "
+            f"pixel; the limit is {MAX_PIXEL_WORK:,} (a reach of {(MAX_PIXEL_WORK - 1) // 2:,}). "
+            "Use a smaller window."
+        )
+        raise ValueError(msg)
 
 
 def check_image(image: object, *, name: str = "image") -> np.ndarray:
     """Return ``image`` as a 2-D numeric array, or raise a clear error.
 
     Booleans are refused (a mask is not an intensity image), as are complex
-    numbers, empty arrays and floats with NaN or infinity.
+    numbers, empty arrays and floats with NaN or infinity. ``float16`` is
+    returned widened to ``float32`` (exactly: every half-precision value is a
+    single-precision value), so no method computes in half precision.
+    ``name`` says what the image is in messages (a file path, say).
     """
     if not isinstance(image, np.ndarray):
         image = np.asarray(image)
@@ -35,9 +114,30 @@ def check_image(image: object, *, name: str = "image") -> np.ndarray:
             "Convert it with image.astype(np.uint8) or similar."
         )
         raise ValueError(msg)
-    if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).all():
-        msg = f"{name} contains NaN or infinite values; replace them (np.nan_to_num) first."
+    if image.dtype == np.float16:
+        image = image.astype(np.float32)
+    elif np.issubdtype(image.dtype, np.floating) and image.dtype.itemsize > 8:
+        msg = (
+            f"{name} has dtype {image.dtype}, wider than float64, which the methods compute "
+            "in; convert it with image.astype(np.float64) (it keeps 53 bits of precision)."
+        )
         raise ValueError(msg)
+    if np.issubdtype(image.dtype, np.floating):
+        if not np.isfinite(image).all():
+            bad = int(np.count_nonzero(~np.isfinite(image)))
+            msg = (
+                f"{name} contains {bad:,} NaN or infinite value(s); replace them "
+                "(np.nan_to_num) first."
+            )
+            raise ValueError(msg)
+        largest = float(np.abs(image).max())
+        if largest > MAX_FLOAT_MAGNITUDE:
+            msg = (
+                f"{name} holds values up to {largest:.3g} in magnitude; the limit is "
+                f"{MAX_FLOAT_MAGNITUDE:.3g} (2**480), beyond which sums of squares over a "
+                "window overflow float64. Rescale the image (e.g. divide by its maximum)."
+            )
+            raise ValueError(msg)
     return image
 
 

@@ -12,15 +12,23 @@ Rules (the same for every global method):
   (Huang, Huang2, Shanbhag) cost ``levels**2``: about 0.5 s for 4,000 levels.
 * **Floating-point** images, and integer images spanning more than
   :data:`MAX_INTEGER_BINS` levels: 256 bins of equal width between the minimum
-  and the maximum (fixed edges, both ends included in the outer bins).
+  and the maximum (fixed edges, both ends included in the outer bins). For
+  integer images the edges are exact integers (bin ``k`` starts at
+  ``minimum + ceil(k · span / 256)``, computed with Python integers), so
+  ``int64`` near 2**63 and ``uint64`` beyond it are binned exactly, never
+  through float64.
 
 A threshold is a *bin index* ``t``: the background is bins ``0..t``, the
 foreground bins ``t+1..`` — foreground is ``image > t`` for 8-bit images.
-:meth:`Histogram.value` turns the bin into the intensity to compare with.
+:meth:`Histogram.value` turns the bin into the intensity to compare with (a
+float); :meth:`Histogram.exact_value` gives it without rounding, an exact
+Python ``int`` for integer images, which NumPy compares exactly with any
+integer dtype.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,23 +59,48 @@ class Histogram:
     ----------
     counts : ndarray of int64
         Pixel counts per bin.
-    offset : float
-        Intensity of bin 0 (its lower edge for float images).
+    offset : float or int
+        Intensity of bin 0 (its lower edge for float images); an exact ``int``
+        for integer images.
     width : float
         Intensity step between bins (1 for integer images).
     integer : bool
         True when each bin is one integer level.
+    span : int
+        For integer images binned in 256 parts: maximum − minimum, exactly
+        (the bins' integer edges follow from it); 0 otherwise.
     """
 
     counts: np.ndarray
     offset: float = 0.0
     width: float = 1.0
     integer: bool = True
+    span: int = 0
 
     def value(self, t: int) -> float:
-        """Intensity threshold ``v`` such that ``image > v`` ⇔ bin of pixel > ``t``."""
+        """Intensity threshold ``v`` such that ``image > v`` ⇔ bin of pixel > ``t``, as a float.
+
+        For integer images beyond 2**53 (``int64``, ``uint64``) the float is
+        rounded: compare with :meth:`exact_value` instead.
+        """
+        return float(self.exact_value(t))
+
+    def exact_value(self, t: int) -> int | float:
+        """:meth:`value` without rounding: an exact ``int`` for integer images.
+
+        ``image > hist.exact_value(t)`` is exact for every integer dtype
+        (NumPy compares integer arrays with Python integers exactly, ``uint64``
+        beyond 2**63 included), and is :meth:`value`'s comparison for floats.
+        """
         if self.integer:
-            return float(self.offset + t)
+            return int(self.offset) + int(t)
+        if self.span:
+            lo, t = int(self.offset), int(t)
+            if t < 0:
+                return lo - 1
+            if t >= self.counts.size - 1:
+                return lo + self.span
+            return _edge(lo, self.span, t + 1) - 1
         # Bin t ends just below offset + (t+1)*width; values equal to that edge
         # belong to bin t+1, so compare against the largest float below it.
         edge = self.offset + (t + 1) * self.width
@@ -82,10 +115,36 @@ class Histogram:
             or self.offset != other.offset
             or self.width != other.width
             or self.integer != other.integer
+            or self.span != other.span
         ):
             msg = "Only histograms with identical bins can be added."
             raise ValueError(msg)
-        return Histogram(self.counts + other.counts, self.offset, self.width, self.integer)
+        return dataclasses.replace(self, counts=self.counts + other.counts)
+
+
+def _edge(lo: int, span: int, k: int) -> int:
+    """First integer level of bin ``k`` of ``FLOAT_BINS`` equal parts of ``lo..lo+span``."""
+    return lo + -((-k * span) // FLOAT_BINS)
+
+
+def _integer_counts(values: np.ndarray, lo: int, hi: int) -> Histogram:
+    """Exact histogram of integer ``values`` (any dtype) spanning ``lo..hi``."""
+    span = hi - lo
+    flat = values.ravel()
+    if span < MAX_INTEGER_BINS:
+        # values - lo lies in 0..span: exact in the dtype itself for 64-bit types (no
+        # detour through int64, which uint64 beyond 2**63 would overflow), widened first
+        # for narrower ones (int8 127 - (-128) does not fit int8).
+        if flat.dtype.itemsize < 8:
+            shifted = flat.astype(np.int64) - lo
+        else:
+            shifted = (flat - flat.dtype.type(lo)).astype(np.int64)
+        counts = np.bincount(shifted, minlength=span + 1).astype(np.int64)
+        return Histogram(counts, offset=lo)
+    edges = np.array([_edge(lo, span, k) for k in range(1, FLOAT_BINS)], dtype=flat.dtype)
+    index = np.searchsorted(edges, flat, side="right")  # bins below: exact comparisons
+    counts = np.bincount(index, minlength=FLOAT_BINS).astype(np.int64)
+    return Histogram(counts, offset=lo, width=span / FLOAT_BINS, integer=False, span=span)
 
 
 def _hist_uint8(image: np.ndarray, fov: np.ndarray | None) -> np.ndarray:
@@ -147,10 +206,8 @@ def histogram(image: np.ndarray, fov: np.ndarray | None = None) -> Histogram:
         msg = "The field of view holds no pixel; nothing to build a histogram from."
         raise ValueError(msg)
     lo, hi = values.min(), values.max()
-    if np.issubdtype(image.dtype, np.integer) and int(hi) - int(lo) < MAX_INTEGER_BINS:
-        shifted = (values.astype(np.int64) - int(lo)).ravel()
-        counts = np.bincount(shifted, minlength=int(hi) - int(lo) + 1).astype(np.int64)
-        return Histogram(counts, offset=float(lo))
+    if np.issubdtype(image.dtype, np.integer):
+        return _integer_counts(values, int(lo), int(hi))
     lo, hi = float(lo), float(hi)
     width = (hi - lo) / FLOAT_BINS if hi > lo else 1.0
     index = np.floor((values.astype(np.float64) - lo) / width).astype(np.int64)

@@ -16,9 +16,11 @@ its registry and its configs work without it.
 from __future__ import annotations
 
 from ._base import (
+    FittedState,
     LearnedSegmenter,
     MissingDependencyError,
     NotFittedError,
+    StateError,
     image_digest,
     import_optional,
 )
@@ -28,10 +30,12 @@ from .unet import UNet
 
 __all__ = [
     "DEFAULT_SIGMAS",
+    "FittedState",
     "LearnedSegmenter",
     "MissingDependencyError",
     "NotFittedError",
     "PixelClassifier",
+    "StateError",
     "UNet",
     "feature_names",
     "features_halo",

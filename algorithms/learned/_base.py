@@ -11,6 +11,14 @@ Learned state is stored in attributes ending in ``_`` (scikit-learn's
 convention); every fitted model records ``train_digests_``, the SHA-256 of
 each image it was trained on, so that a harness can refuse to score a model
 on its own training images whoever trained it.
+
+A fitted model's learned state can be exported and restored
+(:meth:`LearnedSegmenter.fitted_state`, :meth:`LearnedSegmenter.restore`)
+in formats that load without running code: JSON-compatible fields and
+binary blobs in data-only formats (skops with an explicit list of trusted
+types for scikit-learn, safetensors for PyTorch weights). Pickle is never
+used: a cached model is data, and reading it must not be able to execute
+anything.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ import hashlib
 import importlib
 import numbers
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -28,9 +37,11 @@ from .._validation import check_image, check_mask
 from ..histogram import Histogram
 
 __all__ = [
+    "FittedState",
     "LearnedSegmenter",
     "MissingDependencyError",
     "NotFittedError",
+    "StateError",
     "image_digest",
     "import_optional",
 ]
@@ -38,6 +49,26 @@ __all__ = [
 
 def _silent(stage: str, done: int, total: int, **figures: float) -> None:
     """The default training progress: report nothing."""
+
+
+class StateError(ValueError):
+    """A stored fitted state does not describe a valid model of this method."""
+
+
+@dataclass(frozen=True)
+class FittedState:
+    """A fitted model's learned state, in a form that loads without running code.
+
+    Attributes
+    ----------
+    fields : dict
+        JSON-compatible values (numbers, strings, lists of them).
+    blobs : dict of str to bytes
+        Named binary parts in data-only formats (skops, safetensors).
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -175,6 +206,61 @@ class LearnedSegmenter(Segmenter):
     def is_fitted(self) -> bool:
         """Whether :meth:`fit` has run."""
         return hasattr(self, "train_digests_")
+
+    def fitted_state(self) -> FittedState:
+        """The learned state of this fitted model, for storage without pickle.
+
+        Returns
+        -------
+        FittedState
+            What :meth:`restore` needs to rebuild the model on an unfitted
+            instance with the same parameters.
+        """
+        self._check_fitted()
+        fields, blobs = self._export_state()
+        common = {
+            "train_digests_": list(self.train_digests_),
+            "n_train_images_": int(self.n_train_images_),
+        }
+        return FittedState({**common, **fields}, dict(blobs))
+
+    def restore(self, state: FittedState) -> LearnedSegmenter:
+        """Make this unfitted instance the model that ``state`` describes; return ``self``.
+
+        Raises
+        ------
+        StateError
+            If the state is incomplete, malformed, or holds anything other
+            than the data this method stores (a foreign type, an array of the
+            wrong shape, a tree whose node indices leave its arrays).
+        """
+        if self.is_fitted():
+            msg = f"restore needs an unfitted {type(self).__name__}; this one is fitted already."
+            raise ValueError(msg)
+        fields = dict(state.fields)
+        digests = fields.pop("train_digests_", None)
+        n_train = fields.pop("n_train_images_", None)
+        if (
+            not isinstance(digests, list)
+            or not all(isinstance(d, str) for d in digests)
+            or isinstance(n_train, bool)
+            or not isinstance(n_train, int)
+            or n_train != len(digests)
+        ):
+            msg = "The stored state lacks valid train_digests_ / n_train_images_."
+            raise StateError(msg)
+        self._import_state(fields, dict(state.blobs))
+        self.train_digests_ = tuple(digests)
+        self.n_train_images_ = n_train
+        return self
+
+    def _export_state(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The subclass's learned fields and blobs (see :class:`FittedState`)."""
+        raise NotImplementedError
+
+    def _import_state(self, fields: dict[str, Any], blobs: dict[str, bytes]) -> None:
+        """Set the learned attributes from :meth:`_export_state`'s output, checking it."""
+        raise NotImplementedError
 
     def _check_fitted(self) -> None:
         if not self.is_fitted():

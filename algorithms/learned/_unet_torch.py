@@ -65,8 +65,17 @@ class UNetNetwork(nn.Module):
 
 
 def standardize(image: np.ndarray) -> np.ndarray:
-    """Zero mean, unit variance (float32): the network sees contrast, not the dtype's range."""
+    """Zero mean, unit variance (float32): the network sees contrast, not the dtype's range.
+
+    Images whose values pass 2**40 in magnitude (64-bit integers, wide floats)
+    are standardised in float64 first: their squares would overflow float32.
+    """
     x = image.astype(np.float32)
+    if x.size and float(np.abs(x).max()) >= 2.0**40:
+        wide = image.astype(np.float64)
+        wide -= wide.mean()
+        std = float(wide.std())
+        return (wide / (std if std > 0 else 1.0)).astype(np.float32)
     std = float(x.std())
     return (x - float(x.mean())) / (std if std > 0 else 1.0)
 

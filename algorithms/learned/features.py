@@ -38,6 +38,9 @@ from .._validation import check_image, check_positive
 
 __all__ = ["DEFAULT_SIGMAS", "feature_names", "features_halo", "filter_features"]
 
+FEATURE_LIMIT = 2.0**56
+"""Largest magnitude of an image's values for filter features (float32 squares fit)."""
+
 DEFAULT_SIGMAS = (0.7, 1.0, 1.6, 3.5, 5.0, 10.0)
 """Scales in pixels, those of ilastik's default feature set."""
 
@@ -100,7 +103,16 @@ def filter_features(
     >>> filter_features(np.zeros((8, 9), np.uint8), sigmas=[1.0]).shape
     (8, 9, 8)
     """
-    image = check_image(image).astype(np.float32)
+    image = check_image(image)
+    largest = max(abs(float(image.min())), abs(float(image.max())))  # no abs(int64 min)
+    if largest > FEATURE_LIMIT:
+        msg = (
+            f"Filter features are computed in float32, whose squared gradients overflow for "
+            f"values beyond {FEATURE_LIMIT:.3g} (2**56) in magnitude; this image reaches "
+            f"{largest:.3g}. Rescale it (e.g. to 0..1 or 16 bits) first."
+        )
+        raise ValueError(msg)
+    image = image.astype(np.float32)
     scales = _check_sigmas(sigmas)
     out = np.empty((*image.shape, 1 + len(_PER_SCALE) * len(scales)), np.float32)
     out[..., 0] = image

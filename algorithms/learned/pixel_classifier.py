@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
 from .._registry import register
-from ._base import LearnedSegmenter, check_int
+from ._base import LearnedSegmenter, StateError, check_int
 from .features import DEFAULT_SIGMAS, features_halo, filter_features
 
 __all__ = ["PixelClassifier"]
+
+# The one type outside skops' default trust list that a forest holds. skops refuses it by
+# default because scikit-learn indexes a tree's node arrays without bounds checks; a
+# restored forest is therefore checked node by node (_check_forest) before it is used.
+_TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
 
 
 @register("pixel_classifier")
@@ -165,3 +171,75 @@ class PixelClassifier(LearnedSegmenter):
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             parts = list(pool.map(self.forest_.predict_proba, chunks))
         return np.concatenate(parts)[:, column].reshape(image.shape)
+
+    def _export_state(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        import skops.io as sio
+
+        return {"n_features_in_": int(self.n_features_in_)}, {"forest": sio.dumps(self.forest_)}
+
+    def _import_state(self, fields: dict[str, Any], blobs: dict[str, bytes]) -> None:
+        import skops.io as sio
+        from sklearn.ensemble import RandomForestClassifier
+
+        n_features = fields.get("n_features_in_")
+        if (
+            set(blobs) != {"forest"}
+            or isinstance(n_features, bool)
+            or not isinstance(n_features, int)
+        ):
+            msg = "A stored pixel classifier holds one blob 'forest' and an int n_features_in_."
+            raise StateError(msg)
+        try:
+            forest = sio.loads(blobs["forest"], trusted=_TRUSTED_TYPES)
+        except Exception as error:  # skops raises many types on foreign or damaged data
+            msg = f"The stored forest cannot be read as trusted data: {error}"
+            raise StateError(msg) from error
+        if type(forest) is not RandomForestClassifier:
+            msg = f"The stored forest is a {type(forest).__name__}, not a RandomForestClassifier."
+            raise StateError(msg)
+        _check_forest(forest, n_features)
+        self.forest_ = forest
+        self.n_features_in_ = n_features
+
+
+def _check_forest(forest: Any, n_features: int) -> None:
+    """Raise StateError unless every tree's node arrays stay inside their bounds.
+
+    scikit-learn numbers a node's children after the node itself, so children
+    must point forward (which also rules out cycles, on which prediction
+    would never end), stay below ``node_count``, and split on a feature the
+    forest has.
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    classes = getattr(forest, "classes_", None)
+    if (
+        getattr(forest, "n_features_in_", None) != n_features
+        or classes is None
+        or sorted(np.asarray(classes).tolist()) != [False, True]
+        or not getattr(forest, "estimators_", None)
+    ):
+        msg = "The stored forest is not a fitted two-class forest on the stored features."
+        raise StateError(msg)
+    for estimator in forest.estimators_:
+        if type(estimator) is not DecisionTreeClassifier:
+            msg = f"The stored forest holds a {type(estimator).__name__}, not a decision tree."
+            raise StateError(msg)
+        tree = estimator.tree_
+        n = int(tree.node_count)
+        left, right, feature = tree.children_left, tree.children_right, tree.feature
+        leaf = left == -1
+        index = np.arange(n)
+        inside = (
+            n >= 1
+            and left.shape == right.shape == feature.shape == (n,)
+            and tree.value.shape[0] == n
+            and tree.n_features == n_features
+            and np.array_equal(leaf, right == -1)
+            and bool(((left[~leaf] > index[~leaf]) & (left[~leaf] < n)).all())
+            and bool(((right[~leaf] > index[~leaf]) & (right[~leaf] < n)).all())
+            and bool(((feature[~leaf] >= 0) & (feature[~leaf] < n_features)).all())
+        )
+        if not inside:
+            msg = "A stored tree has node indices outside its arrays; refusing to use it."
+            raise StateError(msg)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from .._registry import register
 from .._validation import check_choice, check_positive
-from ._base import LearnedSegmenter, check_int, import_optional
+from ._base import LearnedSegmenter, StateError, check_int, import_optional
 
 __all__ = ["UNet"]
 
@@ -214,3 +215,40 @@ class UNet(LearnedSegmenter):
                 device=self._device(),
             )  # fmt: skip
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+    def _export_state(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        st = import_optional("safetensors.torch", extra="unet", purpose="Storing a UNet")
+        weights = {k: v.detach().cpu().contiguous() for k, v in self.network_.state_dict().items()}
+        fields = {
+            "loss_history_": [float(x) for x in self.loss_history_],
+            "n_parameters_": int(self.n_parameters_),
+        }
+        return fields, {"weights": st.save(weights)}
+
+    def _import_state(self, fields: dict[str, Any], blobs: dict[str, bytes]) -> None:
+        st = import_optional("safetensors.torch", extra="unet", purpose="Reading a stored UNet")
+        from safetensors import SafetensorError
+
+        from ._unet_torch import UNetNetwork
+
+        losses = fields.get("loss_history_")
+        if (
+            set(blobs) != {"weights"}
+            or not isinstance(losses, list)
+            or not all(isinstance(x, float) for x in losses)
+        ):
+            msg = "A stored UNet holds one blob 'weights' and a list of float losses."
+            raise StateError(msg)
+        network = UNetNetwork(
+            check_int(self.depth, name="depth", minimum=2),
+            check_int(self.base_channels, name="base_channels", minimum=1),
+        )
+        try:  # safetensors holds only named arrays: reading it runs no code
+            weights = st.load(blobs["weights"])
+            network.load_state_dict(weights, strict=True)  # names and shapes must match
+        except (SafetensorError, RuntimeError, ValueError, OSError) as error:
+            msg = f"The stored UNet weights do not fit this network: {error}"
+            raise StateError(msg) from error
+        self.network_ = network.eval()
+        self.loss_history_ = losses
+        self.n_parameters_ = sum(p.numel() for p in network.parameters())

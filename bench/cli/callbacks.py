@@ -9,6 +9,8 @@ where the report is — the last thing a sweep prints.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,13 +21,23 @@ from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from bench.cli.job import FAILURE_FILE
+from bench._util import natural_key
+from bench.cli.errors import os_error_line
 from bench.cli.overrides import GROUPS, config_dirs, group_options, parse_overrides
+from bench.cli.sweeps import JobRecord, start_sweep, sweep_jobs
 from bench.progress import Progress
 from bench.report.replay import SKIPPED_FILE
-from bench.results import gather_tables, write_table
+from bench.results import read_table, write_table
+from bench.run.folder import CREATED_ENV, missing_folders, remove_made
 
-__all__ = ["GatherSweep", "SweepProgress", "SweepReport", "count_jobs", "top_configs"]
+__all__ = [
+    "GatherSweep",
+    "RunFolders",
+    "SweepProgress",
+    "SweepReport",
+    "count_jobs",
+    "top_configs",
+]
 
 TOP = 10
 
@@ -109,41 +121,87 @@ def _format_top(board: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+class RunFolders(Callback):
+    """Notes, before Hydra makes them, which folders a run or a sweep is about to make.
+
+    A run removes after a failure only the folders it made
+    (:func:`bench.run.folder.created_by_hydra`); a sweep records its key and
+    the job folders that were already there (:func:`bench.cli.sweeps.start_sweep`),
+    so that its jobs are told apart from another sweep's.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        made = missing_folders(config.hydra.run.dir)
+        os.environ[CREATED_ENV] = json.dumps([str(p) for p in made])
+        _make(config.hydra.run.dir)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _make(config.hydra.sweep.dir)
+        start_sweep(config.hydra.sweep.dir, list(config.hydra.overrides.task))
+
+
+def _make(folder: str) -> None:
+    """Make the folder now, so that a read-only or full disk, or a name too long, is one line.
+
+    (Hydra would make it next, outside the task, and end in a traceback.)
+    """
+    missing = missing_folders(folder)
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        remove_made(missing)  # the parents made before the failing one
+        line = os_error_line(error)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _this_sweeps_jobs(sweep_dir: Path) -> tuple[list[JobRecord], list[JobRecord], int]:
+    records, ignored = sweep_jobs(sweep_dir)
+    done = [r for r in records if r.status == "done" and (r.folder / "metrics.parquet").is_file()]
+    failed = [r for r in records if r.status == "failed"]
+    return done, failed, ignored
+
+
 class GatherSweep(Callback):
     """At the end of ``-m`` sweeps, write ``metrics.csv``/``.parquet`` in the sweep folder.
 
-    Then prints the combined leaderboard's top 10 and where the report is.
-    Jobs that stopped on bad input left an ``error.txt`` instead of results:
-    they are listed, and the sweep exits with status 2 once everything that
-    did run is gathered.
+    Only this sweep's jobs are gathered (:mod:`bench.cli.sweeps`): job
+    folders and ``error.txt`` left in the folder by another sweep are
+    ignored, and said to be. Jobs that stopped on bad input are listed, and
+    the sweep exits with status 2 once everything that did run is gathered.
+    (Hydra ends callbacks in reverse order, so this one, listed first in
+    ``conf/config.yaml``, runs after the report.)
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        try:
-            table = gather_tables(sweep_dir)
-        except FileNotFoundError:
-            table = None  # every job failed: nothing to gather, the jobs said why
-        if table is not None:
+        done, failed, ignored = _this_sweeps_jobs(sweep_dir)
+        if ignored:
+            print(f"sweep: ignored {ignored} job folder(s) or record(s) of another sweep")
+        if done:
+            ordered = sorted(done, key=lambda r: natural_key(r.folder.name))
+            table = pd.concat([read_table(r.folder) for r in ordered], ignore_index=True)
             write_table(table, sweep_dir)
             configs = table["config"].nunique()
-            metric = str(config.report.metric)
-            print(_format_top(top_configs(sweep_dir, table, metric)))
+            print(_format_top(top_configs(sweep_dir, table, str(config.report.metric))))
             print(f"\nsweep: {len(table)} rows from {configs} configs -> {sweep_dir}")
             report = sweep_dir / "report" / "leaderboard.html"
             if report.is_file():
                 print(f"report: {report}")
         skipped: list[str] = []
-        for path in sorted(sweep_dir.glob(f"*/{SKIPPED_FILE}")):
-            skipped += [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln]
+        for record in done:
+            path = record.folder / SKIPPED_FILE
+            if path.is_file():
+                skipped += [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln]
         for line in dict.fromkeys(skipped):  # each distinct warning once for the whole sweep
             print(f"warning: {line}", file=sys.stderr)
-        failures = sorted(sweep_dir.glob(f"*/{FAILURE_FILE}"))
-        if failures:
-            print(f"sweep: {len(failures)} job(s) stopped on bad input:", file=sys.stderr)
-            for path in failures:
-                overrides, _, reason = path.read_text().partition("\n")
-                print(f"  {path.parent.name} [{overrides}]: {reason.strip()}", file=sys.stderr)
+        if failed:
+            print(f"sweep: {len(failed)} job(s) stopped on bad input:", file=sys.stderr)
+            for record in failed:
+                overrides = " ".join(record.overrides)
+                print(f"  {record.folder.name} [{overrides}]: {record.reason}", file=sys.stderr)
             sys.exit(2)
 
 
@@ -164,11 +222,11 @@ class SweepReport(Callback):
         from bench.report.replay import load_results
 
         sweep_dir = Path(config.hydra.sweep.dir)
-        try:
-            results = load_results([sweep_dir])
-        except FileNotFoundError:
+        done = _this_sweeps_jobs(sweep_dir)[0]
+        if not done:
             return  # every job failed: nothing to report, the jobs said why
+        results = load_results([r.folder for r in done])
         report = build_report(
             results, settings.metric, int(settings.resamples), int(settings.seed), progress=True
         )
-        write_report(report, sweep_dir / "report")
+        write_report(report, sweep_dir / "report")  # GatherSweep says where, last

@@ -6,43 +6,61 @@ any config object.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import sys
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from algorithms import MissingDependencyError, UnknownNameError
+from bench._util import file_stem
 from bench.cli.config import ConfigError, validate
+from bench.cli.errors import is_deliberate, os_error_line
 from bench.data import DatasetWarning
 from bench.data.kinds import dataset_from_config
 from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
+from bench.metrics import METRICS, REGISTRY
+from bench.metrics import get as get_metric
 from bench.progress import QUIET_ENV
 from bench.report import plots
 from bench.report.replay import SKIPPED_FILE
 from bench.results import atomic_path, provenance, write_json, write_table
+from bench.run.folder import RunFolderBusy, RunFolderTaken, run_folder
 from bench.run.stages import Result
 from bench.run.tiled import evaluate_with_runner
 from bench.scale import volumes  # noqa: F401  (registers the volume dataset kind)
+from bench.scale.engines import check_engine_config
 
-__all__ = ["SUMMARY_COLUMNS", "format_table", "run"]
+__all__ = ["SUMMARY_COLUMNS", "format_table", "run", "user_message"]
 
 SUMMARY_COLUMNS = [
     "image", "algo", "filter", "threshold", "tp", "fp", "fn", "tn",
     "accuracy", "f1", "mcc", "t_segment_s",
 ]  # fmt: skip
 USER_ERRORS = (
-    ConfigError, UnknownNameError, ValueError, FileNotFoundError, MissingDependencyError,
+    ConfigError, UnknownNameError, ValueError, FileNotFoundError, TypeError, MissingDependencyError,
 )  # fmt: skip
 
 
+def _metric_format(name: str):
+    """Scores in [0, 1] with 7 decimals; unbounded ones (PSNR, DRD, distances) with 4."""
+    return "{:.7f}".format if get_metric(name).high == 1 else "{:.4f}".format
+
+
 def format_table(table: pd.DataFrame) -> str:
-    """The printed summary: one line per image × config, 7 decimals for scores."""
+    """The printed summary: one line per image × config, 7 decimals for scores.
+
+    Besides :data:`SUMMARY_COLUMNS`, every chosen metric in the table (a
+    column named after a :mod:`bench.metrics` record) is printed, before the
+    timing.
+    """
     columns = [c for c in SUMMARY_COLUMNS if c in table.columns]
+    chosen = [c for c in table.columns if c in REGISTRY and c not in METRICS]
+    at = columns.index("t_segment_s") if "t_segment_s" in columns else len(columns)
+    columns[at:at] = chosen
     if "n_train" in table.columns and (table["n_train"] > 0).any():
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
         columns += ["n_train", "t_train_s", "train_cached"]
@@ -61,6 +79,7 @@ def format_table(table: pd.DataFrame) -> str:
         index=False,
         formatters={
             **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
+            **{m: _metric_format(m) for m in chosen},
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
@@ -71,6 +90,12 @@ def format_table(table: pd.DataFrame) -> str:
     if repeat > 1:
         text += f"\n(t_segment_s: the median of {repeat} timed runs of each segmenter)"
     return text
+
+
+def _parameter(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "" if pd.isna(value) else f"{value:g}"
+    return str(value)
 
 
 def _dataset_warnings(caught: list[warnings.WarningMessage], *, echo: bool) -> list[str]:
@@ -94,64 +119,76 @@ def _dataset_warnings(caught: list[warnings.WarningMessage], *, echo: bool) -> l
     return messages
 
 
-def _parameter(value: object) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "" if pd.isna(value) else f"{value:g}"
-    return str(value)
-
-
 def run(
-    cfg: DictConfig, output_dir: str | Path, *, progress: bool = True, echo_warnings: bool = True
+    cfg: DictConfig,
+    output_dir: str | Path,
+    *,
+    created: Sequence[Path] = (),
+    extra_files: Mapping[str, str] | None = None,
+    progress: bool = True,
+    echo_warnings: bool = True,
 ) -> pd.DataFrame:
-    """Run the benchmark described by ``cfg`` and write it into ``output_dir``.
+    """Run the benchmark described by ``cfg`` and publish it as the folder ``output_dir``.
+
+    Every output — tables, config, provenance, figures, the tile store of a
+    tiled run, ``extra_files`` (Hydra's own record, ``.hydra/*.yaml``) — is
+    written to a staging folder beside ``output_dir`` and published by one
+    rename once the run succeeded (:func:`bench.run.folder.run_folder`): the
+    folder holds a complete run or nothing. Another run into the same folder
+    is refused at once. After an error nothing is left but the folders the
+    run found (``created``: those made for it before this call, e.g. by Hydra,
+    which go too if still empty).
 
     ``progress``: report the images (and training) on stderr, unless
-    ``cfg.quiet``. A sweep turns it off for its jobs and counts the jobs.
+    ``cfg.quiet``; a sweep turns it off for its jobs and counts the jobs.
     The dataset's warnings about files it left out are printed once
     (``echo_warnings``; a sweep prints them once at its end) and kept in
     ``skipped.txt``, which the report lists.
-
-    Bad input raises before any result file exists; figures are drawn into a
-    staging folder and moved into ``figures/`` only once the run succeeded.
     """
     output_dir = Path(output_dir)
     if cfg.get("quiet", False):
         os.environ[QUIET_ENV] = "1"
-    plan = validate(cfg)
-    dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
-    runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
-    with warnings.catch_warnings(record=True) as early:
-        warnings.simplefilter("always", DatasetWarning)
-        dataset.pairs()  # pairing errors surface before any work
-    staging = output_dir / ".partial"
-    staged_masks = output_dir / ".partial_masks"
-    draw_overlays = bool(cfg.output.overlays)
-    draw_histograms = bool(cfg.output.histograms)
-    save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
-    tiled = runner.get("name", "local") != "local"  # large images: TIFF masks, not PNG
+    # The folder is locked first, so a second run into it is refused at once; the checks
+    # below come before any work, and a failure leaves nothing the run made.
+    with run_folder(output_dir, created=list(created)) as staging:
+        plan = validate(cfg)
+        runner = OmegaConf.to_container(cfg.runner, resolve=True) if "runner" in cfg else {}
+        if runner.get("name", "local") != "local":
+            check_engine_config(runner)  # runner.workers and the like
+        dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
+        with warnings.catch_warnings(record=True) as early:
+            warnings.simplefilter("always", DatasetWarning)
+            dataset.pairs()  # pairing errors
+        draw_overlays = bool(cfg.output.overlays)
+        draw_histograms = bool(cfg.output.histograms)
+        save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
+        tiled = runner.get("name", "local") != "local"  # large images: TIFF masks, not PNG
+        config_text = OmegaConf.to_yaml(cfg, resolve=True)
+        figures = staging / "figures"
 
-    def draw(result: Result) -> None:
-        stem = plots.figure_stem(str(result.row["image"]))
-        seg, sample = result.segmentation, result.sample
-        predicted = result.row["algo"] == PREDICTIONS
-        if save_masks and not predicted:
-            save_prediction(staged_masks, sample, seg.mask, seg.scores, tiff=tiled)
-        if draw_overlays:
-            row = result.row
-            plots.save_overlay(
-                staging / f"{stem}_overlay.png", result.image, sample.truth, seg.mask, sample.fov,
-                title=f"{sample.id}: {row['config']}",
-                counts={k.upper(): row[k] for k in ("tp", "fp", "fn", "tn")},
-            )  # fmt: skip
-        if draw_histograms and not predicted:  # a score map's threshold is not the image's
-            plots.save_histogram(
-                # the field of view the threshold was estimated in (fov_for_threshold)
-                staging / f"{stem}_histogram.png", result.image, seg.threshold,
-                sample.threshold_fov,
-                title=f"{sample.id}: {result.row['config']}",
-            )  # fmt: skip
+        def draw(result: Result) -> None:
+            stem = file_stem(str(result.row["image"]))  # distinct names, distinct files
+            seg, sample = result.segmentation, result.sample
+            predicted = result.row["algo"] == PREDICTIONS
+            if save_masks and not predicted:
+                save_prediction(staging, sample, seg.mask, seg.scores, tiff=tiled)
+            if draw_overlays or (draw_histograms and not predicted):
+                figures.mkdir(exist_ok=True)
+            if draw_overlays:
+                row = result.row
+                plots.save_overlay(
+                    figures / f"{stem}_overlay.png", result.image, sample.truth, seg.mask,
+                    sample.fov, title=f"{sample.id}: {row['config']}",
+                    counts={k.upper(): row[k] for k in ("tp", "fp", "fn", "tn")},
+                )  # fmt: skip
+            if draw_histograms and not predicted:  # a score map's threshold is not the image's
+                plots.save_histogram(
+                    # the field of view the threshold was estimated in (fov_for_threshold)
+                    figures / f"{stem}_histogram.png", result.image, seg.threshold,
+                    sample.threshold_fov,
+                    title=f"{sample.id}: {result.row['config']}",
+                )  # fmt: skip
 
-    try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DatasetWarning)
             table = evaluate_with_runner(
@@ -159,32 +196,25 @@ def run(
                 dataset,
                 plan,
                 repeat=int(cfg.repeat),
-                run_dir=output_dir / "tiles",
+                run_dir=staging / "tiles",
                 on_result=draw if draw_overlays or draw_histograms or save_masks else None,
                 cache_dir=cfg.cache_dir,
                 progress=progress,
             )
         skipped = _dataset_warnings(early + caught, echo=echo_warnings)
-        config_text = OmegaConf.to_yaml(cfg, resolve=True)
-        write_table(table, output_dir)
+        write_table(table, staging)
         if skipped:
-            with atomic_path(output_dir / SKIPPED_FILE) as tmp:
+            with atomic_path(staging / SKIPPED_FILE) as tmp:
                 tmp.write_text("".join(f"{line}\n" for line in skipped), encoding="utf-8")
-        with atomic_path(output_dir / "config.yaml") as tmp:
+        with atomic_path(staging / "config.yaml") as tmp:
             tmp.write_text(config_text)
-        write_json(provenance(config_text), output_dir / "provenance.json")
-        if staging.exists():
-            figures = output_dir / "figures"
-            figures.mkdir(exist_ok=True)
-            for path in staging.iterdir():
-                path.replace(figures / path.name)
-        if staged_masks.exists():
-            for folder in staged_masks.iterdir():  # masks/, probabilities/
-                shutil.rmtree(output_dir / folder.name, ignore_errors=True)
-                folder.replace(output_dir / folder.name)
+        write_json(provenance(config_text), staging / "provenance.json")
+        for name, text in (extra_files or {}).items():
+            with atomic_path(staging / name) as tmp:
+                tmp.write_text(text)
         if save_masks:
             own = table[table["algo"] != PREDICTIONS]
-            saved = {p.stem for p in (output_dir / "masks").glob("*.*")}
+            saved = {p.stem for p in (staging / "masks").glob("*.*")}
             unsaved = sorted(i for i in set(own["image"].astype(str)) if page_stem(i) not in saved)
             if unsaved:  # the tile runner assembles no whole mask of a 3-D stack
                 print(
@@ -193,37 +223,37 @@ def run(
                     + "): 3-D stacks run tile by tile are not assembled into a mask",
                     file=sys.stderr,
                 )
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(staged_masks, ignore_errors=True)
     return table
 
 
-def report_error(error: BaseException) -> None:
-    """Print a user error without a traceback."""
-    print(f"error: {error}", file=sys.stderr)
+def user_message(error: BaseException) -> str | None:
+    """The one-line message of a user error, or None for a bug (which keeps its traceback).
 
-
-def discard_hydra_files(output_dir: str | Path) -> None:
-    """After a failed run, remove what Hydra wrote (``.hydra/``, the job log).
-
-    The folder itself goes only if nothing else is in it, so a run pointed at
-    an existing folder (``hydra.run.dir=...``) never loses earlier results.
+    User errors: a run folder in use or taken, an OS error of the environment
+    (no space, permission denied, read-only, name too long: the path named),
+    and the errors of :data:`USER_ERRORS` that bench or algorithms raised on
+    purpose (:func:`bench.cli.errors.is_deliberate`).
     """
-    output_dir = Path(output_dir)
-    shutil.rmtree(output_dir / ".hydra", ignore_errors=True)
-    for log in output_dir.glob("*.log"):
-        if log.stat().st_size == 0:
-            log.unlink()
-    with contextlib.suppress(OSError):
-        output_dir.rmdir()
-        output_dir.parent.rmdir()  # the day's folder, when this run made it
+    if isinstance(error, (RunFolderBusy, RunFolderTaken)):
+        return str(error)
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+        return os_error_line(error)
+    if isinstance(error, USER_ERRORS) and is_deliberate(error):
+        return str(error)
+    return None
+
+
+def report_error(error: BaseException | str) -> None:
+    """Print a user error (or its one-line message) without a traceback."""
+    print(f"error: {error}", file=sys.stderr)
 
 
 FAILURE_FILE = "error.txt"
 
 
-def record_failure(output_dir: str | Path, overrides: list[str], error: BaseException) -> Path:
+def record_failure(
+    output_dir: str | Path, overrides: list[str], error: BaseException | str
+) -> Path:
     """Write why a sweep job failed (``error.txt``: its overrides, then the message)."""
     path = Path(output_dir) / FAILURE_FILE
     text = " ".join(overrides) + "\n" + str(error) + "\n"

@@ -12,12 +12,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from algorithms import check_image
 from bench.data.fingerprint import content_hash
 from bench.data.pairing import index
 from bench.data.paths import not_found_hint
 from bench.data.polarity import POLARITY_RULES, resolve_polarity
 from bench.data.readers import (
     GREY_RULES,
+    MAX_PIXELS,
+    check_header,
     instance_files,
     page_count,
     read_image,
@@ -98,6 +101,10 @@ class FolderDataset:
         Seed of the split.
     limit : int or None
         Yield at most this many samples (after the split), in natural order.
+    max_pixels : int
+        Largest page accepted, in pixels, read from each file's header
+        before anything is decoded (:func:`~bench.data.readers.check_header`):
+        every paired file is checked before the first sample is yielded.
 
     Examples
     --------
@@ -126,6 +133,7 @@ class FolderDataset:
     test_fraction: float = DEFAULT_TEST_FRACTION
     seed: int = 0
     limit: int | None = None
+    max_pixels: int = MAX_PIXELS
 
     def __post_init__(self) -> None:
         for key, value, choices in (
@@ -289,8 +297,26 @@ class FolderDataset:
         return len(self.pairs())
 
     def __iter__(self) -> Iterator[Sample]:
-        for entry in self.pairs():
+        entries = self.pairs()
+        self.check_files(entries)  # every header, before the first image is decoded
+        for entry in entries:
             yield self.load(*entry)
+
+    def check_files(self, entries: list[Entry] | None = None) -> None:
+        """Check every paired file's header: its size against ``max_pixels``, its dtype.
+
+        Reads headers only (a few bytes per file), so a dataset with one
+        decompression bomb or one complex-valued TIFF fails at once, naming
+        the file, before any work on the others.
+        """
+        seen: set[Path] = set()
+        for entry in self.pairs() if entries is None else entries:
+            files = [entry.image, entry.fov]
+            files += instance_files(entry.mask) if self.instance_masks else [entry.mask]
+            for path in files:
+                if path is not None and path not in seen:
+                    seen.add(path)
+                    check_header(path, self.max_pixels)
 
     # -- reading -------------------------------------------------------------
 
@@ -321,14 +347,18 @@ class FolderDataset:
     ) -> Sample:
         """Read one entry of :meth:`pairs` (``dataset.load(*entry)``); decide its polarity."""
         entry = Entry(sample_id, Path(image), Path(mask), None if fov is None else Path(fov), page)
-        image = read_image(entry.image, page=entry.page, grey=self.grey)
+        limit = self.max_pixels
+        image = read_image(entry.image, page=entry.page, grey=self.grey, max_pixels=limit)
+        # The dtype and values (NaN, bool, complex) checked here name the file; float16
+        # comes back widened to float32.
+        image = check_image(image, name=f"Image {entry.image}")
         if self.invert:  # the dataset's declared "invert first" step, not a polarity rule
             image = invert(image)
         if self.instance_masks:
             truth = read_instances(entry.mask, self.truth_value)
         else:
             truth = value_mask(
-                read_image(entry.mask, page=entry.page),
+                read_image(entry.mask, page=entry.page, max_pixels=limit),
                 self.truth_value,
                 f"Ground truth {entry.mask}",
             )
@@ -337,7 +367,9 @@ class FolderDataset:
         if entry.fov is not None:
             fov_page = entry.page if page_count(entry.fov) > 1 else 0
             fov = value_mask(
-                read_image(entry.fov, page=fov_page), self.fov_value, f"Field of view {entry.fov}"
+                read_image(entry.fov, page=fov_page, max_pixels=limit),
+                self.fov_value,
+                f"Field of view {entry.fov}",
             )
             self._check_size("field of view", entry.fov, fov, entry.image, image)
         polarity = resolve_polarity(self.polarity, image, fov)

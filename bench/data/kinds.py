@@ -71,6 +71,7 @@ class FolderConfig:
     test_fraction: float = 0.3  # bench.data.splits.DEFAULT_TEST_FRACTION
     seed: int = 0
     limit: int | None = None  # at most N samples (after the split)
+    max_pixels: int = 268435456  # largest page (2**28 px), checked from headers before decoding
     second_observer: str | None = None  # folder of a second annotation
     second_observer_pattern: str | None = None  # its file pattern; None: mask_pattern
     # The field's parameters for methods it uses as baselines (name -> {param: value}),

@@ -24,18 +24,32 @@ Whatever the format:
 Masks (ground truth, field of view) are read the same way and turned into
 booleans by a value rule (:func:`value_mask`): the foreground value, or
 ``"nonzero"``.
+
+Decompression bombs: a file's header says how large it is before anything is
+decoded. :func:`image_header` reads only the header (the PNG ``IHDR`` chunk,
+the TIFF page description, Pillow's lazy open), and :func:`read_image`
+refuses a page of more than ``max_pixels`` pixels (:data:`MAX_PIXELS` by
+default; the dataset setting ``dataset.max_pixels``) before decoding it, so
+a 1 kB PNG that claims 100000×100000 pixels costs nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import struct
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
     "GREY_RULES",
+    "MAX_PIXELS",
+    "Header",
+    "check_header",
+    "image_header",
     "instance_files",
     "page_count",
     "read_image",
@@ -51,7 +65,11 @@ GREY_RULES = ("mean", "luminance")
 0.114 B), the ITU-R BT.601 luma that ImageJ uses with "weighted RGB
 conversions", and Pillow's and OpenCV's grey conversion."""
 
+MAX_PIXELS = 1 << 28
+"""Default largest page, in pixels (16384 × 16384): larger headers are refused undecoded."""
+
 _LUMA = np.array([0.299, 0.587, 0.114])
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _TIFF = (".tif", ".tiff")
 _OPENCV = (".png", ".ppm", ".pgm", ".pbm", ".pnm")
 
@@ -91,6 +109,90 @@ def to_grey(array: np.ndarray, rule: str = "mean") -> np.ndarray:
     return grey.astype(array.dtype)
 
 
+class Header(NamedTuple):
+    """What a file's header says, before any pixel is decoded."""
+
+    rows: int
+    cols: int
+    pages: int
+    dtype: np.dtype | None  # None where the header does not say (Pillow formats: 8-bit)
+
+
+def image_header(path: str | Path) -> Header:
+    """Size (and, for TIFF, the data type) of an image file from its header alone.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If the header cannot be read, naming the file.
+    """
+    path = _existing(path)
+    suffix = path.suffix.lower()
+    if suffix in _TIFF:
+        tif = _open_tiff(path)
+        with tif, _decoding(path):
+            series = tif.series[0]
+            keyframe = series.keyframe
+            axes = keyframe.axes
+            shape = keyframe.shape
+            rows, cols = (shape[1], shape[2]) if axes.startswith("S") else shape[:2]
+            return Header(int(rows), int(cols), series.size // keyframe.size, series.dtype)
+    if suffix == ".png":
+        with path.open("rb") as file:
+            head = file.read(24)
+        if head[:8] == _PNG_SIGNATURE and head[12:16] == b"IHDR":
+            cols, rows = struct.unpack(">II", head[16:24])
+            return Header(rows, cols, 1, None)
+    from PIL import Image
+
+    with _decoding(path), warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as img:  # lazy: reads the header only
+                cols, rows = img.size
+                return Header(rows, cols, int(getattr(img, "n_frames", 1)), None)
+        except Image.DecompressionBombError as error:
+            msg = f"{path}: its header claims too many pixels to decode ({error})"
+            raise ValueError(msg) from error
+
+
+def check_header(path: str | Path, max_pixels: int = MAX_PIXELS) -> Header:
+    """Read ``path``'s header and refuse a page larger than ``max_pixels`` or a foreign dtype.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the size its header claims and the limit (or the
+        dtype), and the setting that changes it.
+    """
+    if (
+        isinstance(max_pixels, bool)
+        or not isinstance(max_pixels, (int, np.integer))
+        or (max_pixels < 1)
+    ):
+        msg = f"dataset.max_pixels must be a positive integer; got {max_pixels!r}."
+        raise ValueError(msg)
+    header = image_header(path)
+    pixels = header.rows * header.cols
+    if pixels > max_pixels:
+        msg = (
+            f"{path}: its header claims {header.cols:,}×{header.rows:,} = {pixels:,} pixels per "
+            f"page, more than dataset.max_pixels = {int(max_pixels):,}; refused before "
+            "decoding (a decompression bomb, or a genuinely huge image: raise "
+            "dataset.max_pixels, or read it tile by tile with runner=tiled)."
+        )
+        raise ValueError(msg)
+    if header.dtype is not None and (header.dtype.kind not in "uifb" or header.dtype.itemsize > 8):
+        msg = (
+            f"{path} stores {header.dtype} pixels; images must hold integers or floats of at "
+            "most 64 bits. Convert the file (e.g. to float32 or uint16)."
+        )
+        raise ValueError(msg)
+    return header
+
+
 def page_count(path: str | Path) -> int:
     """Number of 2-D pages in an image file (1 for single-image formats)."""
     path = _existing(path)
@@ -109,7 +211,12 @@ def page_count(path: str | Path) -> int:
 
 
 def read_image(
-    path: str | Path, *, page: int = 0, grey: str = "mean", mmap: bool = True
+    path: str | Path,
+    *,
+    page: int = 0,
+    grey: str = "mean",
+    mmap: bool = True,
+    max_pixels: int = MAX_PIXELS,
 ) -> np.ndarray:
     """Read one page of an image file to a 2-D array.
 
@@ -123,6 +230,9 @@ def read_image(
         How colour becomes grey (:data:`GREY_RULES`).
     mmap : bool
         Memory-map uncompressed, contiguous TIFF data instead of reading it.
+    max_pixels : int
+        Largest page accepted, checked from the header before decoding
+        (:func:`check_header`).
 
     Returns
     -------
@@ -134,9 +244,11 @@ def read_image(
     FileNotFoundError
         If the file does not exist.
     ValueError
-        If it cannot be decoded, has no such page, or is not a 2-D image.
+        If it cannot be decoded, has no such page, is not a 2-D image, or
+        its header claims more than ``max_pixels`` pixels.
     """
     path = _existing(path)
+    check_header(path, max_pixels)
     suffix = path.suffix.lower()
     if suffix in _TIFF:
         array = _read_tiff(path, page, mmap)
@@ -146,6 +258,8 @@ def read_image(
         array = _read_pillow(path, page)
     if not array.dtype.isnative:  # big-endian TIFF data: native order for the methods
         array = array.astype(array.dtype.newbyteorder("="))
+    if array.dtype == bool:  # a 1-bit TIFF: 0 and 255, as Pillow's 1-bit images read
+        array = array.astype(np.uint8) * np.uint8(255)
     array = to_grey(array, grey)
     if array.ndim != 2:  # pragma: no cover - to_grey returns 2-D or raises
         msg = f"{path} holds an array of shape {array.shape}; expected a 2-D image."
@@ -176,7 +290,9 @@ def value_mask(values: np.ndarray, rule: int | str, source: str) -> np.ndarray:
     return values == rule
 
 
-def read_truth(path: str | Path, truth_value: int | str = 255, *, page: int = 0) -> np.ndarray:
+def read_truth(
+    path: str | Path, truth_value: int | str = 255, *, page: int = 0, max_pixels: int = MAX_PIXELS
+) -> np.ndarray:
     """Read a ground-truth file (one page of it) to a boolean mask.
 
     Parameters
@@ -185,7 +301,8 @@ def read_truth(path: str | Path, truth_value: int | str = 255, *, page: int = 0)
         The value that marks foreground. Any value other than it and one
         background value is an error naming the values found.
     """
-    return value_mask(read_image(path, page=page), truth_value, f"Ground truth {path}")
+    image = read_image(path, page=page, max_pixels=max_pixels)
+    return value_mask(image, truth_value, f"Ground truth {path}")
 
 
 def instance_files(folder: str | Path) -> list[Path]:
@@ -245,11 +362,13 @@ class _PageError(ValueError):
 @contextlib.contextmanager
 def _decoding(path: Path) -> Iterator[None]:
     """Turn a decoder's failure into ``ValueError("Cannot read PATH as an image: …")``."""
+    from PIL import Image
+
     try:
         yield
     except (FileNotFoundError, _PageError):
         raise
-    except (OSError, SyntaxError, ValueError) as error:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         msg = f"Cannot read {path} as an image: {error}"
         raise ValueError(msg) from error
 
@@ -310,7 +429,10 @@ def _read_opencv(path: Path) -> np.ndarray:
 def _read_pillow(path: Path, page: int) -> np.ndarray:
     from PIL import Image
 
-    with _decoding(path), Image.open(path) as img:
+    # The size was checked against max_pixels from the header (check_header); Pillow's own
+    # warning for large images would only repeat it.
+    with _decoding(path), warnings.catch_warnings(), Image.open(path) as img:
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         _check_page(path, page, int(getattr(img, "n_frames", 1)))
         img.seek(page)
         if img.mode == "1":

@@ -18,8 +18,6 @@ Pixels outside the field of view are darkened.
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,40 +33,13 @@ from matplotlib.patches import Patch
 from algorithms import histogram as build_histogram
 from bench.results import atomic_path
 
-__all__ = ["OVERLAY_COLOURS", "figure_stem", "overlay_rgb", "save_histogram", "save_overlay"]
+__all__ = ["OVERLAY_COLOURS", "overlay_rgb", "save_histogram", "save_overlay"]
 
 OVERLAY_COLOURS: dict[str, tuple[int, int, int]] = {
     "TP": (86, 180, 233),  # sky blue  #56B4E9
     "FP": (230, 159, 0),  # orange    #E69F00
     "FN": (204, 121, 167),  # reddish purple #CC79A7
 }
-
-
-def figure_stem(name: str, limit: int = 80) -> str:
-    """A file-name stem for the figures of the image named ``name``: readable and unique.
-
-    Letters and digits of any script are kept (``ядро_2`` stays ``ядро_2``);
-    anything else that a file system or a shell may mind (separators,
-    spaces, quotes, control characters) becomes ``_``. When the stem is not
-    the name itself — something was replaced, or it was cut to ``limit``
-    characters — a short hash of the exact name is appended, so two names
-    never share a stem.
-    This is the one function that names per-image figures (runs and reports).
-
-    Examples
-    --------
-    >>> figure_stem("ядро_2"), figure_stem("кот_2")
-    ('ядро_2', 'кот_2')
-    >>> figure_stem("a/b") != figure_stem("a_b")
-    True
-    """
-    text = unicodedata.normalize("NFC", name)
-    stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in text).lstrip(".")
-    stem = stem[:limit] or "_"
-    if stem != name:
-        digest = hashlib.sha1(name.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
-        stem = f"{stem}-{digest}"
-    return stem
 
 
 def _grey_uint8(image: np.ndarray) -> np.ndarray:

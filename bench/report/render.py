@@ -5,6 +5,11 @@ styles and one small script (:mod:`bench.report.explore`: sortable and
 filterable tables, overlays that open at full size, the threshold explorer)
 are inline, and there is no external link, so it opens from disk, offline,
 and can be mailed or archived as one file.
+
+Every text that comes from data (dataset, image, method and config names,
+notes quoting them) is escaped: :func:`html.escape` in the HTML,
+:func:`md_escape` in the Markdown, so a name is shown as written and never
+becomes markup (``<script>`` stays text, ``|`` does not split a table cell).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +27,14 @@ from bench.report.explore import EXPLORE_CSS, EXPLORE_JS, explorer_html, filter_
 from bench.report.model import BoardReport, Report
 from bench.report.plots import OVERLAY_COLOURS
 
-__all__ = ["DEFINITIONS", "leaderboard_rows", "test_rows", "to_html", "to_markdown"]
+__all__ = [
+    "DEFINITIONS",
+    "leaderboard_rows",
+    "md_escape",
+    "test_rows",
+    "to_html",
+    "to_markdown",
+]
 
 DEFINITIONS = [
     (
@@ -72,6 +85,27 @@ DEFINITIONS = [
     ),
     ("reference", "rows such as a second human observer are scored like methods but not ranked."),
 ]
+
+
+_MD_SPECIAL = frozenset("\\`*_[]<>&|#!~")
+
+
+def md_escape(text: object) -> str:
+    r"""``text`` as literal Markdown: specials backslash-escaped, line breaks made spaces.
+
+    CommonMark lets any ASCII punctuation be escaped with a backslash; the
+    characters escaped here are those that can start markup (emphasis, code,
+    links and images, raw HTML, entities, headings, table cells, strikethrough).
+
+    Examples
+    --------
+    >>> md_escape("<script>alert(1)</script>")
+    '\\<script\\>alert(1)\\</script\\>'
+    >>> md_escape("a|b\nc")
+    'a\\|b c'
+    """
+    flat = " ".join(str(text).splitlines())
+    return "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in flat)
 
 
 def _shown(path: str) -> str:
@@ -184,18 +218,24 @@ def test_rows(tests: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table; the cells (names from data) escaped, the harness's own header not."""
+
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(cells) + " |"
 
-    return "\n".join([line(header), line(["---"] * len(header)), *map(line, rows)])
+    head = [str(c).replace("|", "\\|") for c in header]
+    body = [[md_escape(c) for c in row] for row in rows]
+    return "\n".join([line(head), line(["---"] * len(header)), *map(line, body)])
 
 
-def _summary(report: Report) -> str:
-    commit = report.provenance.get("git_commit") or "unknown"
+def _summary(report: Report, escape: Callable[[object], str] = str) -> str:
+    # A code span shows backslashes literally: keep the commit (hex) in one, backticks out.
+    commit = str(report.provenance.get("git_commit") or "unknown").replace("`", "")
+    metric = escape(report.metric)
     return (
-        f"Ranked on **{report.metric}** (macro mean); 95% intervals from {report.resamples} "
+        f"Ranked on **{metric}** (macro mean); 95% intervals from {report.resamples} "
         f"bootstrap draws of the images, seed {report.seed}. Generated "
-        f"{report.provenance.get('date', '')} at commit `{commit}` from "
+        f"{escape(report.provenance.get('date', ''))} at commit `{commit}` from "
         f"{len(report.sources)} result table(s)."
     )
 
@@ -229,19 +269,19 @@ def to_markdown(report: Report, html_name: str = "leaderboard.html") -> str:
     parts = [
         "# Leaderboard",
         "",
-        _summary(report),
+        _summary(report, md_escape),
         "",
-        f"Figures (heatmaps, Pareto fronts, threshold curves, overlays): `{html_name}`.",
+        f"Figures (heatmaps, Pareto fronts, threshold curves, overlays): {md_escape(html_name)}.",
         "",
     ]
-    parts += [f"- {note}" for note in report.notes] + ([""] if report.notes else [])
+    parts += [f"- {md_escape(n)}" for n in report.notes] + ([""] if report.notes else [])
     for board in report.boards:
-        parts += [f"## {board.name}", "", _board_meta(board), ""]
+        parts += [f"## {md_escape(board.name)}", "", md_escape(_board_meta(board)), ""]
         parts += [_md_table(*leaderboard_rows(board.leaderboard)), ""]
-        parts += [_test_sentence(board), ""]
+        parts += [md_escape(_test_sentence(board)), ""]
         if not board.tests.empty:
             parts += [_md_table(*test_rows(board.tests)), ""]
-        parts += [f"- {note}" for note in board.notes] + ([""] if board.notes else [])
+        parts += [f"- {md_escape(n)}" for n in board.notes] + ([""] if board.notes else [])
     parts += ["## Definitions", ""] + [f"- **{k}**: {v}" for k, v in DEFINITIONS]
     return "\n".join(parts) + "\n"
 

@@ -234,14 +234,23 @@ def threshold_curve(
         raise ValueError(msg)
     if hist is None:
         hist = histogram(image, fov)  # validates image and fov; the global methods' bins
-    values = np.array([hist.value(t) for t in range(-1, hist.counts.size)])
+    exact = [hist.exact_value(t) for t in range(-1, hist.counts.size)]
+    values = np.array([float(v) for v in exact])  # for showing; the intervals use ``exact``
     inside = slice(None) if fov is None else np.asarray(fov, dtype=bool)
     pixels = np.asarray(image)[inside]
     # Interval k of a pixel: how many thresholds lie below it, so it is foreground
     # (image > values[p]) exactly for p < k. Integer levels: k = level - offset + 1;
-    # floats: the same comparisons as the segmenters', by binary search.
+    # wide integer bins: exact integer comparisons (exact[0] = minimum - 1 is below
+    # every pixel); floats: the same comparisons as the segmenters', by binary search.
     if hist.integer:
-        interval = pixels.astype(np.int64) - int(hist.offset) + 1
+        lo = int(hist.offset)
+        if pixels.dtype.itemsize < 8:
+            interval = pixels.astype(np.int64) - lo + 1
+        else:  # in the dtype itself: uint64 beyond 2**63 does not fit int64
+            interval = (pixels - pixels.dtype.type(lo)).astype(np.int64) + 1
+    elif hist.span:
+        inner = np.array(exact[1:], dtype=pixels.dtype)
+        interval = np.searchsorted(inner, pixels, side="left") + 1
     else:
         interval = np.searchsorted(values, pixels.astype(np.float64), side="left")
     labels = truth[inside]

@@ -9,31 +9,46 @@ key), the method's class and parameters (its seed included) and the library
 versions that shape a fit. Cache files are written atomically; a file that
 cannot be read, or whose stored key differs, is refitted over.
 
-Cache files are pickles: load only caches this harness wrote.
+No code from data: a cache file is a zip archive of ``entry.json`` (the key,
+the fit's record and the SHA-256 of every blob) and the model's learned state
+in data-only formats (:class:`algorithms.learned.FittedState`: skops with an
+explicit trust list for the forest, safetensors for the UNet's weights).
+Nothing in it is unpickled or imported. The key is checked before any blob
+is read, each blob against its digest, and the restored model against the
+method's own checks (a forest's node indices, a network's shapes). The file
+name is built from sanitised names and the key only, so it always lies inside
+``<cache_dir>/learned/`` whatever the dataset is called. Older pickle caches
+(``*.pkl``, format 1) are never read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import re
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from algorithms import LearnedSegmenter, Segmenter
-from algorithms.learned import image_digest
+from algorithms.learned import FittedState, image_digest
 from bench.progress import Stages
 from bench.results import atomic_path
 
-__all__ = ["CACHE_FORMAT", "Fitted", "fit_learned", "training_key"]
+__all__ = ["CACHE_FORMAT", "Fitted", "cache_path", "fit_learned", "safe_name", "training_key"]
 
-CACHE_FORMAT = 1
-"""Bumped whenever what a cache file holds, or how a fit works, changes."""
+CACHE_FORMAT = 2
+"""Bumped whenever what a cache file holds, or how a fit works, changes (2: no pickle)."""
+
+CACHE_SUFFIX = ".model.zip"
+_MAX_ENTRY_BYTES = 1 << 20  # entry.json: a record, not data
+_NAME_LIMIT = 48
 
 _VERSIONED = ("segbench", "numpy", "scipy", "scikit-learn", "torch")
 
@@ -97,17 +112,87 @@ def training_key(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _read_cache(path: Path, key: str) -> dict | None:
+def safe_name(text: str, limit: int = _NAME_LIMIT) -> str:
+    """A file-name part from any text: ASCII letters, digits, ``.``, ``_`` and ``-`` only.
+
+    Every other run of characters becomes ``_``; leading and trailing dots
+    and underscores go (no hidden files, no ``..``), and the result is cut to
+    ``limit`` characters. It never holds a path separator.
+
+    Examples
+    --------
+    >>> safe_name("../../../../elsewhere/evil")
+    'elsewhere_evil'
+    """
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("._")[:limit].strip("._")
+
+
+def cache_path(cache_dir: str | Path, label: str, method: str, key: str) -> Path:
+    """Where the fit with ``key`` is cached: ``<cache_dir>/learned/<label>-<method>-<key>``.
+
+    Raises
+    ------
+    ValueError
+        If ``key`` is not a SHA-256 in hex (the only unsanitised part).
+    """
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        msg = f"A cache key is a SHA-256 in hex; got {key!r}."
+        raise ValueError(msg)
+    folder = Path(cache_dir) / "learned"
+    stem = "-".join(p for p in (safe_name(label), safe_name(method), key[:20]) if p)
+    path = folder / f"{stem}{CACHE_SUFFIX}"
+    if path.parent != folder:  # pragma: no cover - safe_name has no separator to escape with
+        msg = f"Cache path {path} would leave the cache folder {folder}."
+        raise ValueError(msg)
+    return path
+
+
+def _read_cache(
+    path: Path, key: str, segmenter: LearnedSegmenter
+) -> tuple[dict[str, Any], LearnedSegmenter] | None:
+    """The cached record and restored model for ``key``, or None (absent, foreign, damaged)."""
     try:
-        with path.open("rb") as file:
-            entry = pickle.load(file)
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("entry.json")
+            if info.file_size > _MAX_ENTRY_BYTES:
+                return None
+            entry = json.loads(archive.read(info))
+            if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+                return None
+            if entry.get("key") != key:  # checked before any blob is read
+                return None
+            digests = entry["blobs"]
+            blobs = {}
+            for name, digest in digests.items():
+                data = archive.read(f"blobs/{name}")
+                if hashlib.sha256(data).hexdigest() != digest:
+                    return None
+                blobs[name] = data
+        state = FittedState(entry["fields"], blobs)
+        model = type(segmenter)(**segmenter.get_params()).restore(state)
     except FileNotFoundError:
         return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None  # unreadable (another version's classes, say): refit and overwrite
-    if not isinstance(entry, dict) or entry.get("key") != key:
-        return None
-    return entry
+    except (OSError, zipfile.BadZipFile, KeyError, TypeError, AttributeError, ValueError):
+        return None  # unreadable or not ours (StateError is a ValueError): refit and overwrite
+    return entry, model
+
+
+def _write_cache(path: Path, key: str, model: LearnedSegmenter, t_train: float, n: int) -> None:
+    state = model.fitted_state()
+    entry = {
+        "format": CACHE_FORMAT,
+        "key": key,
+        "method": model.name,
+        "t_train_s": t_train,
+        "n_train": n,
+        "versions": _versions(),
+        "fields": state.fields,
+        "blobs": {name: hashlib.sha256(data).hexdigest() for name, data in state.blobs.items()},
+    }
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("entry.json", json.dumps(entry, sort_keys=True))
+        for name, data in state.blobs.items():
+            archive.writestr(f"blobs/{name}", data)
 
 
 def fit_learned(
@@ -145,11 +230,11 @@ def fit_learned(
     key = training_key(segmenter, images, truths, fovs)
     path = None
     if cache_dir is not None:
-        stem = "-".join(p for p in (label, segmenter.name, key[:20]) if p)
-        path = Path(cache_dir) / "learned" / f"{stem}.pkl"
-        entry = _read_cache(path, key)
-        if entry is not None:
-            return Fitted(entry["segmenter"], entry["t_train_s"], True, len(images), key)
+        path = cache_path(cache_dir, label, segmenter.name, key)
+        cached = _read_cache(path, key, segmenter)
+        if cached is not None:
+            entry, model = cached
+            return Fitted(model, float(entry["t_train_s"]), True, len(images), key)
     model = type(segmenter)(**segmenter.get_params())
     start = time.perf_counter()
     stages = Stages(f"train {segmenter.name} on {len(images)} images", enabled=progress)
@@ -159,13 +244,5 @@ def fit_learned(
         stages.close()
     t_train = time.perf_counter() - start
     if path is not None:
-        entry = {
-            "key": key,
-            "segmenter": model,
-            "t_train_s": t_train,
-            "n_train": len(images),
-            "versions": _versions(),
-        }
-        with atomic_path(path) as tmp, tmp.open("wb") as file:
-            pickle.dump(entry, file, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_cache(path, key, model, t_train, len(images))
     return Fitted(model, t_train, False, len(images), key)

@@ -80,6 +80,13 @@ def table_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return table.reindex(columns=[*COLUMNS, *extra])
 
 
+def _name_the_sample(error: ValueError, sample: Sample) -> None:
+    """Prefix the message of ``error`` with the file (or id) of the sample it is about."""
+    where = sample.meta.get("image_path") or f"sample {sample.id!r}"
+    if error.args and isinstance(error.args[0], str) and str(where) not in error.args[0]:
+        error.args = (f"{where}: {error.args[0]}", *error.args[1:])
+
+
 def run_plan(
     plan: Plan,
     samples: Iterable[Sample],
@@ -115,7 +122,11 @@ def run_plan(
     total = len(samples) if hasattr(samples, "__len__") else None  # type: ignore[arg-type]
     with Progress(f"run {plan.dataset}", total, unit="images", enabled=progress) as bar:
         for sample in samples:
-            rows.extend(executor.rows(plan, sample, plan.side_of(sample), fits, on_result))
+            try:
+                rows.extend(executor.rows(plan, sample, plan.side_of(sample), fits, on_result))
+            except ValueError as error:
+                _name_the_sample(error, sample)
+                raise  # the same error and traceback: a bug stays a bug (bench.cli.errors)
             bar.update()
     executor.finish()
     scored = {row["algo"] for row in rows}

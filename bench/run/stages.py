@@ -14,6 +14,7 @@ that wants the literal "invert first" pipeline declares it
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -170,10 +171,13 @@ def warm_up(step: Callable[..., Any], image: np.ndarray, done: set[tuple[int, st
         return
     done.add(key)
     crop = image[:WARM_UP_SIDE, :WARM_UP_SIDE]
-    if isinstance(step, Segmenter):
-        step.segment(crop)
-    else:
-        step(crop)
+    # A refusal on the crop is left to the real call, whose message gives the image's own
+    # size (a window too large for memory is judged on the image, not on a 64×64 crop).
+    with contextlib.suppress(ValueError):
+        if isinstance(step, Segmenter):
+            step.segment(crop)
+        else:
+            step(crop)
 
 
 def timed(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-__all__ = ["DaskEngine", "Engine", "ThreadEngine", "engine_from_config"]
+__all__ = ["DaskEngine", "Engine", "ThreadEngine", "check_engine_config", "engine_from_config"]
 
 _END = object()
 
@@ -200,12 +200,29 @@ def _check_workers(workers: object) -> int:
     return workers
 
 
+def check_engine_config(runner: Mapping[str, Any]) -> int | None:
+    """Check a ``runner`` config's engine settings without starting anything; the workers.
+
+    Called before any work, so ``runner.workers=0`` stops a run before its
+    first tile (and leaves no tile behind).
+    """
+    workers = runner.get("workers", 1 if runner.get("name") == "tiled" else None)
+    if workers is not None:
+        try:
+            _check_workers(workers)
+        except ValueError:
+            msg = f"runner.workers must be a positive integer; got {workers!r}."
+            raise ValueError(msg) from None
+    return workers
+
+
 def engine_from_config(runner: Mapping[str, Any]) -> Engine:
     """The engine of a ``runner`` config (``conf/runner/*.yaml``): tiled or dask."""
     name = runner.get("name")
+    workers = check_engine_config(runner)
     if name == "tiled":
-        return ThreadEngine(workers=runner.get("workers", 1))
+        return ThreadEngine(workers=workers)
     if name == "dask":
-        return DaskEngine(address=runner.get("address"), workers=runner.get("workers"))
+        return DaskEngine(address=runner.get("address"), workers=workers)
     msg = f"runner {name!r} does not run tiles; use runner=tiled or runner=dask."
     raise ValueError(msg)

@@ -39,6 +39,7 @@ unit (:mod:`bench.scale.tile_store`) and resumes after an interruption.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def tile_histogram(
     ends = np.array([bounds], dtype=tile.dtype)
     whole = histogram(np.concatenate([ends[0], values])[np.newaxis, :])
     counts = whole.counts - histogram(ends).counts  # the ends alone: the same bins
-    return Histogram(counts, whole.offset, whole.width, whole.integer)
+    return dataclasses.replace(whole, counts=counts)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
         hist = tile_histogram(core, estimate_in, job.bounds.get(z))
         if hist is not None:
             record.update(counts=hist.counts.tolist(), offset=hist.offset, width=hist.width,
-                          integer=hist.integer)  # fmt: skip
+                          integer=hist.integer, span=hist.span)  # fmt: skip
         record["t_segment"] = time.perf_counter() - start
         return record
     truth = _read(job.truth, z, tile.core)
@@ -630,7 +631,7 @@ def segment_tiled_group(
             "t_wall_s": t_wall,
         }
         results.append(TiledResult(
-            thresholds=[thresholds[s][z][0] for z in zs],
+            thresholds=[_reported(thresholds[s][z][0]) for z in zs],
             found=[thresholds[s][z][1] for z in zs],
             reasons=[thresholds[s][z][2] for z in zs],
             counts=_total(own) if truth is not None else None,
@@ -675,17 +676,22 @@ def _global_thresholds(
         if "counts" not in record:
             continue
         part = Histogram(np.asarray(record["counts"], dtype=np.int64), record["offset"],
-                         record["width"], record["integer"])  # fmt: skip
+                         record["width"], record["integer"], record.get("span", 0))  # fmt: skip
         key = group(unit.z)
         totals[key] = totals[key] + part if key in totals else part
-    thresholds: dict[int, dict[Any, tuple[float, bool, str]]] = {}
+    thresholds: dict[int, dict[Any, tuple[int | float, bool, str]]] = {}
     for s, seg in segmenters:
         thresholds[s] = {}
         for z in zs:
             total = totals[group(z)]
             found = seg.find_threshold(total)
-            thresholds[s][z] = (total.value(found.bin), found.found, found.reason)
+            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason)
     return thresholds
+
+
+def _reported(threshold: int | float | None) -> float | None:
+    """A threshold as results report it (a float); tiles compare with the exact value."""
+    return None if threshold is None else float(threshold)
 
 
 def _total(records: dict[str, dict[str, Any]]) -> ConfusionCounts:

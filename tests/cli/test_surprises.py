@@ -13,11 +13,12 @@ import pytest
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
+from bench._util import file_stem
 from bench.cli.config import register_configs
 from bench.cli.job import USER_ERRORS, format_table, run
 from bench.cli.overrides import CONF_DIR
 from bench.report.build import _split_counts
-from bench.report.plots import figure_stem, save_overlay
+from bench.report.plots import save_overlay
 from bench.report.render import _with_interval
 from bench.report.replay import SKIPPED_FILE, load_results
 from bench.scale.tiling import segment_tiled
@@ -130,7 +131,7 @@ def test_try_all_writes_under_results_by_default(tmp_path: Path, monkeypatch) ->
 def test_figure_names_stay_readable_and_never_collide(
     names: list[str], readable: list[str]
 ) -> None:
-    stems = [figure_stem(n) for n in names]
+    stems = [file_stem(n) for n in names]
     assert len(set(stems)) == len(stems)
     for name in readable:
         assert name in stems

@@ -20,7 +20,7 @@ from bench.cli.overrides import CONF_DIR
 from bench.cli.publish import publish
 from bench.metrics import confusion_counts, mcc
 from bench.report.build import build_report, main, write_report
-from bench.report.replay import load_results
+from bench.report.replay import ResultSet, load_results
 from conftest import run_bench
 
 KESM = dataset_config("kesm")
@@ -221,3 +221,32 @@ def test_overlays_show_dark_object_images_in_their_own_polarity(tmp_path: Path) 
     assert np.median(grey) > 128
     explorer = report.boards[0].explorers[0]
     assert explorer.dark  # the page's script keeps value <= t as the objects
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def test_names_from_data_are_text_in_markdown_and_html(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    samples = []
+    for i, name in enumerate((HOSTILE, "a|b *c*", "[x](javascript:alert(1))\n# h")):
+        truth = np.zeros((24, 24), bool)
+        truth[4 + i : 16, 5:18] = True
+        image = (np.where(truth, 170, 60) + rng.integers(-20, 21, truth.shape)).astype(np.uint8)
+        samples.append(bench.Sample(name, image, truth))
+    table = bench.evaluate(samples, ["otsu", "mean"], [None], dataset=HOSTILE)
+    report = build_report(ResultSet(table), resamples=20, images=False)
+    report.notes.append(f"note quoting {HOSTILE}")
+    write_report(report, tmp_path)
+    markdown = (tmp_path / "leaderboard.md").read_text()
+    page = (tmp_path / "leaderboard.html").read_text()
+    assert not re.search(r"(?<!\\)<", markdown)  # every < escaped: no raw HTML
+    assert "<script>alert" not in page
+    assert page.count("<script") == 1  # the report's own inline script, and no other
+    assert "## \\<script\\>alert(1)\\</script\\>" in markdown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # Every table line still has its columns: no name adds a cell or a line.
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert {len(re.findall(r"(?<!\\)\|", line)) for line in lines} <= {13, 7}
+    assert "](javascript" not in markdown
+    assert "\n# h" not in markdown

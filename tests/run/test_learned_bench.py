@@ -138,7 +138,7 @@ def test_empty_sides_of_the_split_are_clear_errors() -> None:
 def test_fits_are_cached_by_data_and_config(tmp_path: Path) -> None:
     samples = _samples()
     first = bench.evaluate(samples, [FAST_PC], [None], split=RULE, cache_dir=tmp_path)
-    files = list((tmp_path / "learned").glob("*.pkl"))
+    files = list((tmp_path / "learned").glob("*.model.zip"))
     assert len(files) == 1
     assert files[0].name.startswith("arrays-pixel_classifier-")
     assert not first["train_cached"].any()
@@ -153,7 +153,7 @@ def test_fits_are_cached_by_data_and_config(tmp_path: Path) -> None:
     )
     bench.evaluate(samples, [FAST_PC], ["median"], split=RULE, cache_dir=tmp_path)
     bench.evaluate(samples, [FAST_PC], [None], split={"seed": 5}, cache_dir=tmp_path)
-    assert len(list((tmp_path / "learned").glob("*.pkl"))) == 4
+    assert len(list((tmp_path / "learned").glob("*.model.zip"))) == 4
     # A damaged cache file is refitted over, never trusted.
     files[0].write_bytes(b"not a pickle")
     repaired = bench.evaluate(samples, [FAST_PC], [None], split=RULE, cache_dir=tmp_path)
@@ -250,7 +250,7 @@ def test_cli_fits_scores_and_caches_a_learned_method(tmp_path: Path) -> None:
     table = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     assert set(table["image"]) == set(_sides(samples)["test"])
     assert (table["split"] == "test").all()
-    assert len(list((tmp_path / "results" / "cache" / "learned").glob("squares-*.pkl"))) == 1
+    assert len(list((tmp_path / "results" / "cache" / "learned").glob("squares-*.model.zip"))) == 1
     refused = _bench(tmp_path, *args, "score_split=all", f"hydra.run.dir={tmp_path / 'run2'}")
     assert refused.returncode == 2
     assert "allow_train_eval=true" in refused.stderr

@@ -120,19 +120,33 @@ def _cli_run(tmp_path: Path, *overrides: str) -> tuple[pd.DataFrame, Path]:
     return run(_compose(*overrides), out), out
 
 
-def test_cli_tiled_run_gives_the_article_numbers_and_resumes(tmp_path, capsys) -> None:
+def test_cli_tiled_run_gives_the_article_numbers_and_resumes(tmp_path, capsys, monkeypatch) -> None:
+    from bench.cli.job import plots
+    from bench.run.folder import RunFolderTaken, staging_path
+
     args = ["runner=tiled", "runner.tile=[100,300]"]
+    # Interrupted after its tiles, while drawing: the staging folder stays for the retry.
+    monkeypatch.setattr(plots, "save_overlay", lambda *a, **k: (_ for _ in ()).throw(
+        KeyboardInterrupt()))  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        _cli_run(tmp_path, *args)
+    assert "segbench: grayscale segment 12/12 tiles" in capsys.readouterr().err
+    assert (staging_path(tmp_path / "run") / "tiles").is_dir()
+    assert not any((tmp_path / "run").iterdir())  # nothing published
+    monkeypatch.undo()
     table, out = _cli_run(tmp_path, *args)
+    assert "12/12 tiles (12 resumed)" in capsys.readouterr().err
     assert table[["threshold", "tp", "fp", "fn", "tn"]].iloc[0].tolist() == [
         79, 5595, 122, 1863, 254564,
     ]  # fmt: skip
-    assert "segbench: grayscale segment 12/12 tiles" in capsys.readouterr().err
     for name in ("metrics.parquet", "tiles/tiles.csv", "figures/grayscale_overlay.png"):
         assert (out / name).is_file(), name
-    again, _ = _cli_run(tmp_path, *args, "output.overlays=false", "output.histograms=false")
-    assert "12/12 tiles in " in (err := capsys.readouterr().err)
-    assert "(resumed 12)" in err
-    pd.testing.assert_frame_equal(table[SAME], again[SAME])
+    assert not staging_path(out).exists()
+    # A finished run is never overwritten: a rerun into its folder is refused.
+    with pytest.raises(RunFolderTaken, match="already holds"):
+        _cli_run(tmp_path, *args, "output.overlays=false", "output.histograms=false")
+    fresh, _ = _cli_run(tmp_path / "again", *args, "output.overlays=false")
+    pd.testing.assert_frame_equal(table[SAME], fresh[SAME])
 
 
 def test_cli_reads_a_whole_slide_from_a_npy_file(tmp_path, kesm) -> None:
