@@ -464,7 +464,10 @@ class Gatos(_DocumentThreshold):
             else _positive(self.background_mean, name="background_mean")
         )
         level = background.astype(np.float64)
-        with np.errstate(over="ignore", divide="ignore"):
-            exponent = -4.0 * level / (b * (1 - p1)) + 2 * (1 + p1) / (1 - p1)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            # On a page whose background mean b is 0 the term -4B/(b(1 - p1)) is the limit
+            # b -> 0+: 0 where B = 0 and -inf elsewhere (d(B) = q·δ there), never 0/0 = NaN.
+            term = np.where(level == 0, 0.0, -4.0 * level / (b * (1 - p1)))
+            exponent = term + 2 * (1 + p1) / (1 - p1)
             threshold = q * delta * ((1 - p2) / (1 + np.exp(exponent)) + p2)
         return (background - filtered) > threshold

@@ -189,13 +189,7 @@ FILTER_CASES = _cases(FILTER_NAMES)
 SAMPLED = set(map(_id, _sample(METHOD_CASES, 12) + _sample(FILTER_CASES, 40)))
 
 
-KNOWN = {
-    "gatos-uint8-1x1-two_levels": (
-        "Gatos divides 0 by 0 (algorithms/local_document.py, the exponent) when the estimated "
-        "background mean is 0, as on this 1x1 image: a NaN threshold, silently. Left to the "
-        "method's owner; remove this entry with the fix."
-    ),
-}
+KNOWN: dict[str, str] = {}
 """Cases that fail today, each with why: strict, so a fix makes them fail until removed."""
 
 

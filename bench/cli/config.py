@@ -37,6 +37,8 @@ from bench.cli.overrides import (
 from bench.data.kinds import KINDS, FolderConfig
 from bench.data.predictions import PREDICTIONS, PredictionsConfig
 from bench.metrics import METRICS
+from bench.metrics import get as get_metric
+from bench.metrics import select as select_metrics
 from bench.run.plan import Plan, make_plan, schema_for
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "check_override_keys",
     "dataset_config",
     "default_choices",
+    "run_metrics",
     "schema_for",
     "validate",
 ]
@@ -60,7 +63,8 @@ class ConfigError(ValueError):
 
 
 DatasetConfig = FolderConfig
-"""The schema of the ``dataset`` group (a folder dataset's settings, a superset of a volume's)."""
+"""The schema of the ``dataset`` group (a folder dataset's settings, a superset of a volume's,
+and the metric set its field's boards show)."""
 
 
 @dataclass
@@ -129,6 +133,9 @@ class BenchConfig:
     allow_train_eval: bool = False  # score learned methods on their training images too
     cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
     quiet: bool = False  # no progress output (also: --quiet)
+    # metrics=[f1,pfm,drd] or metrics=dibco (a group): the run's metrics; null: the
+    # dataset's set (dataset.metrics).
+    metrics: Any = None
 
 
 def _check_group(cfg: DictConfig, group: str) -> dict[str, Any]:
@@ -210,14 +217,44 @@ def validate(cfg: DictConfig) -> Plan:
         checked["filter"] = {"name": "none"}
     metric = OmegaConf.select(cfg, "report.metric", default="mcc")
     if metric not in METRICS:
+        # The sweep report's threshold curves and regret need a count-based score;
+        # bench.report.leaderboard ranks on any metric of the table.
         msg = f"Unknown report.metric {metric!r}; choose one of {', '.join(METRICS)}."
         raise ConfigError(msg)
     return make_plan(
         None, [checked["algo"]], [checked["filter"]],
         score_split=str(OmegaConf.select(cfg, "score_split", default="auto")),
         allow_train_eval=bool(OmegaConf.select(cfg, "allow_train_eval", default=False)),
+        metrics=run_metrics(cfg),
         best_metric=metric,
     )  # fmt: skip
+
+
+def run_metrics(cfg: DictConfig) -> list[str]:
+    """The run's metric names: ``metrics=`` when given, else the dataset's set.
+
+    A tiled runner computes only metrics that add up over tiles: the
+    dataset's set is then trimmed to those (with a note on stderr), while an
+    explicit ``metrics=`` naming others is refused by the runner.
+    """
+    explicit = OmegaConf.select(cfg, "metrics", default=None)
+    chosen = explicit if explicit is not None else OmegaConf.select(cfg, "dataset.metrics")
+    chosen = OmegaConf.to_container(chosen) if OmegaConf.is_config(chosen) else chosen
+    try:
+        names = select_metrics(chosen or [])
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    runner = OmegaConf.select(cfg, "runner.name", default="local")
+    if explicit is None and runner != "local":
+        whole = [n for n in names if get_metric(n).tiling != "additive"]
+        if whole:
+            print(
+                f"segbench: runner={runner} skips the dataset's metrics that need whole "
+                f"images ({', '.join(whole)}); runner=local computes them.",
+                file=sys.stderr,
+            )
+            names = [n for n in names if n not in whole]
+    return names
 
 
 def register_configs() -> None:

@@ -68,7 +68,11 @@ def publish(
     for name in datasets:
         config = dataset_config(name)
         start = time.perf_counter()
-        table = evaluate(from_config(config), method_specs(config, names), FILTERS, progress=True)
+        # Each dataset's own metric set (dataset.metrics) beside the count-based scores.
+        table = evaluate(
+            from_config(config), method_specs(config, names), FILTERS,
+            metrics=config.get("metrics", []), progress=True,
+        )  # fmt: skip
         folder = out / "published" / name
         write_table(table, folder)
         text = OmegaConf.to_yaml({"dataset": config, "algo": names, "filter": FILTERS})

@@ -105,6 +105,7 @@ def from_config(config: Mapping[str, Any]) -> FolderDataset:
     # A second annotation is the report's business (bench.report.second_observer), not the loader's.
     values.pop("second_observer", None)
     values.pop("second_observer_pattern", None)
+    values.pop("metrics", None)  # the run's metric set (bench.cli.config.run_metrics)
     # Method parameters are the plan's business (method_specs), not the loader's.
     values.pop("method_defaults", None)
     folders = {

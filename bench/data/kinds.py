@@ -77,6 +77,9 @@ class FolderConfig:
     # The field's parameters for methods it uses as baselines (name -> {param: value}),
     # e.g. {sauvola: {k: 0.2}}: they replace the constructor's defaults on this dataset.
     method_defaults: dict[str, Any] = field(default_factory=dict)
+    # The metrics this dataset's boards show (names or groups of bench.metrics); the run's
+    # business (bench.cli.config.run_metrics), not the loader's.
+    metrics: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

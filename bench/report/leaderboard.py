@@ -25,6 +25,9 @@ column                    meaning
 ``median_runtime_s``      median over images of filter + segmenter seconds
 ``throughput_mpx_s``      all pixels / all filter + segmenter seconds, in Mpx/s
 ``p_first``               fraction of bootstrap draws in which it ranks first
+``<metric>_macro``        mean over images of each other metric the table
+                          holds beyond the eight count-based scores (a
+                          dataset's metric set, e.g. ``pfm_macro``), unranked
 ========================  ===================================================
 
 Reference rows (``reference`` column True, e.g. a second human observer)
@@ -39,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from bench._util import natural_key
-from bench.metrics import METRICS, ConfusionCounts
+from bench.metrics import METRICS, REGISTRY, ConfusionCounts
+from bench.metrics import get as get_metric
 from bench.report.stats import (
     bootstrap_means,
     holm,
@@ -105,19 +109,45 @@ def boards(table: pd.DataFrame) -> list[Board]:
 
 
 def _scores(table: pd.DataFrame, metric: str) -> pd.Series:
-    if metric not in METRICS:
-        msg = f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}."
-        raise ValueError(msg)
+    record = get_metric(metric)  # an unknown name lists the metrics
     if metric in table:
         return table[metric].astype(float)
-    score = METRICS[metric]
+    if not record.count_based:
+        msg = (
+            f"Metric {metric!r} is computed per image and is not in this table: run with "
+            f"metrics=[{metric}] (or a dataset whose metric set has it) to rank on it."
+        )
+        raise ValueError(msg)
+    score = record.from_counts
     counts = table[["tp", "fp", "fn", "tn"]].itertuples(index=False)
     return pd.Series([score(ConfusionCounts(*map(int, c))) for c in counts], index=table.index)
 
 
 def _micro(rows: pd.DataFrame, metric: str) -> float:
+    """The score of the summed counts; NaN for image-level metrics (they do not add up)."""
+    record = get_metric(metric)
+    if not record.count_based:
+        return float("nan")
     total = ConfusionCounts(*(int(rows[c].sum()) for c in ("tp", "fp", "fn", "tn")))
-    return METRICS[metric](total) if total.n else float("nan")
+    return record.from_counts(total) if total.n else float("nan")
+
+
+def _other_metrics(table: pd.DataFrame, metric: str) -> list[str]:
+    """Columns of ``table`` holding chosen metrics beyond the eight, other than ``metric``.
+
+    A table gathered from several datasets has every dataset's columns; a
+    board keeps those its own rows filled.
+    """
+    return [
+        c
+        for c in table.columns
+        if c in REGISTRY and c not in METRICS and c != metric and table[c].notna().any()
+    ]
+
+
+def _sign(metric: str) -> float:
+    """+1 when higher is better, −1 when lower is (DRD, distances, Betti errors)."""
+    return 1.0 if get_metric(metric).higher_is_better else -1.0
 
 
 def _mean(rows: pd.DataFrame, column: str) -> float:
@@ -150,7 +180,10 @@ def leaderboard(
         ``best_score``, the best score of any global threshold on the row's
         image after its preprocessing).
     metric : str
-        A key of :data:`bench.METRICS`.
+        A metric of :data:`bench.metrics.REGISTRY`: count-based ones are
+        computed from the counts when the table lacks their column, image-level
+        ones must be columns of the table. Its direction decides the order
+        (lower DRD, distances and Betti errors rank first).
     resamples, seed : int
         Bootstrap draws of the images, and the seed that fixes them.
 
@@ -159,6 +192,7 @@ def leaderboard(
     DataFrame
         One row per config, best first; columns as in the module docstring.
     """
+    sign = _sign(metric)
     table = with_labels(table).assign(score=_scores(table, metric), runtime_s=_runtime(table))
     if "reference" not in table:
         table = table.assign(reference=False)
@@ -173,13 +207,14 @@ def leaderboard(
         low = high = np.full(len(configs), np.nan)
     reference = table.groupby("config", sort=False)["reference"].any().reindex(configs)
     ranked = [c for c in configs if not reference[c]]
-    ranked_matrix = matrix[ranked].to_numpy()
+    # Wins and rank statistics on sign × score, so that "higher" is "better" either way.
+    ranked_matrix = sign * matrix[ranked].to_numpy()
     with np.errstate(invalid="ignore"):
         top = np.nanmax(np.where(np.isnan(ranked_matrix), -np.inf, ranked_matrix), axis=1)
     wins = dict(zip(ranked, ((ranked_matrix == top[:, None]).sum(axis=0)), strict=True))
     stability = {}
     if ranked and resamples:
-        stability = rank_stability(draws[:, [configs.index(c) for c in ranked]])
+        stability = rank_stability(sign * draws[:, [configs.index(c) for c in ranked]])
 
     rows = []
     for position, config in enumerate(configs):
@@ -219,8 +254,15 @@ def leaderboard(
             row.update({name: float(values[index]) for name, values in stability.items()})
         rows.append(row)
     board = pd.DataFrame(rows)
+    # The board's other metrics (a dataset's metric set): their macro means, unranked.
+    for name in _other_metrics(table, metric):
+        means = table.groupby("config", sort=False)[name].mean()
+        board[f"{name}_macro"] = board["config"].map(means).astype(float)
+    better_first = sign < 0  # ascending for lower-is-better metrics
     board = board.sort_values(
-        ["macro", "micro", "config"], ascending=[False, False, True], na_position="last"
+        ["macro", "micro", "config"],
+        ascending=[better_first, better_first, True],
+        na_position="last",
     ).reset_index(drop=True)
     ranked_rows = ~board["reference"]
     board.loc[ranked_rows, "rank"] = np.arange(1, ranked_rows.sum() + 1)
@@ -238,8 +280,10 @@ def paired_tests(
     """Compare the leader with each of the next ``top - 1`` ranked configs, image by image.
 
     Each comparison is a Wilcoxon signed-rank test and a paired bootstrap of
-    the mean difference (leader minus the other); ``holm_p`` adjusts the
-    Wilcoxon p-values for the number of comparisons.
+    the mean difference (leader minus the other; for a lower-is-better
+    metric, the other minus the leader, so a positive difference always
+    favours the leader); ``holm_p`` adjusts the Wilcoxon p-values for the
+    number of comparisons.
     """
     ranked = board[~board["reference"]].sort_values("rank")["config"].tolist()[:top]
     if len(ranked) < 2:
@@ -256,7 +300,7 @@ def paired_tests(
                 "holm_p",
             ]
         )
-    matrix = _matrix(table.assign(score=_scores(table, metric)), ranked)
+    matrix = _matrix(table.assign(score=_sign(metric) * _scores(table, metric)), ranked)
     leader = ranked[0]
     rows = []
     for other in ranked[1:]:

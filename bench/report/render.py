@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.metrics import get as get_metric
 from bench.report.explore import EXPLORE_CSS, EXPLORE_JS, explorer_html, filter_box
 from bench.report.model import BoardReport, Report
 from bench.report.plots import OVERLAY_COLOURS
@@ -169,6 +170,10 @@ def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     ranking = "auc" in board and board["auc"].notna().any()
     if ranking:
         header[header.index("regret") + 1 : header.index("regret") + 1] = ["AUC", "AP"]
+    # A dataset's own metrics (leaderboard's <name>_macro columns), after the ranked one.
+    extra = [c for c in board.columns if c.endswith("_macro") and c != "macro"]
+    at = header.index(f"{metric} micro") + 1
+    header[at:at] = [f"{get_metric(c.removesuffix('_macro')).label} macro" for c in extra]
     rows = []
     for _, r in board.iterrows():
         ranked = not r["reference"]
@@ -180,6 +185,7 @@ def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 str(r["images"]),
                 _with_interval(r["macro"], r["ci_low"], r["ci_high"]),
                 _num(r["micro"]),
+                *(_num(r[c]) for c in extra),
                 _num(r["regret"]),
                 str(int(r["wins"])) if ranked else "—",
                 f"{r['p_first']:.0%}" if ranked else "—",

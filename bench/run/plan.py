@@ -41,6 +41,7 @@ from algorithms import FILTERS, SEGMENTERS, Filter, GlobalThreshold, LearnedSegm
 from bench.data import Sample, Split, resolve_polarity
 from bench.data.predictions import PREDICTIONS, PredictionFolder, PredictionsConfig
 from bench.metrics import METRICS
+from bench.metrics import select as select_metrics
 
 __all__ = [
     "SCORE_SPLITS",
@@ -263,6 +264,9 @@ class Plan:
     score_split: str = "auto"
     allow_train_eval: bool = False
     best_metric: str = "mcc"  # the score of a score map's best threshold (its regret)
+    # Metrics chosen for this run (bench.metrics names, in order); the eight count-based
+    # scores of bench.metrics.METRICS are in every row whatever this says.
+    metrics: tuple[str, ...] = ()
     configs: list[Config] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -284,6 +288,11 @@ class Plan:
             Group(filt, f, [c for c in self.configs if c.f == f])
             for f, filt in enumerate(self.filters)
         ]
+
+    @property
+    def extra_metrics(self) -> tuple[str, ...]:
+        """The chosen metrics beyond the eight of every row: extra columns of the table."""
+        return tuple(m for m in self.metrics if m not in METRICS)
 
     @property
     def predictions(self) -> list[PredictionFolder]:
@@ -384,12 +393,16 @@ def make_plan(
     split: Split | Mapping[str, Any] | None = None,
     score_split: str = "auto",
     allow_train_eval: bool = False,
+    metrics: str | Iterable[str] = (),
     best_metric: str = "mcc",
 ) -> Plan:
     """Resolve and check the configurations of a run over ``data`` (nothing is read yet).
 
     ``data`` may be None: the plan is then bound to a dataset later
     (:meth:`Plan.on`), as the command line does after checking its config.
+    ``metrics`` are names or groups of :mod:`bench.metrics` (``"dibco"``,
+    ``["f1", "pfm", "drd"]``): each becomes a column of the table besides
+    the eight count-based scores.
     ``best_metric`` scores the thresholds of score maps (learned methods'
     probabilities, predicted score maps): the best one and its regret.
     """
@@ -399,7 +412,8 @@ def make_plan(
         msg = f"Unknown best_metric {best_metric!r}; choose one of {', '.join(METRICS)}."
         raise ValueError(msg)
     plan = Plan(segmenters, filter_list, split=_as_split(split), score_split=score_split,
-                allow_train_eval=allow_train_eval, best_metric=best_metric)  # fmt: skip
+                allow_train_eval=allow_train_eval, best_metric=best_metric,
+                metrics=tuple(select_metrics(metrics)))  # fmt: skip
     return plan if data is None else plan.on(data, dataset)
 
 

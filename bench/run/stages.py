@@ -15,9 +15,10 @@ that wants the literal "invert first" pipeline declares it
 from __future__ import annotations
 
 import contextlib
+import math
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,8 @@ import numpy as np
 
 from algorithms import Filter, Segmentation, Segmenter
 from bench.data import Sample
-from bench.metrics import METRICS, ConfusionCounts, scores
+from bench.metrics import METRICS, ConfusionCounts, MaskPair, scores
+from bench.metrics import get as get_metric
 from bench.run.curves import score_curve
 from bench.run.learned import Fitted
 from bench.run.plan import Config
@@ -35,6 +37,7 @@ __all__ = [
     "RANKING_COLUMNS",
     "WARM_UP_SIDE",
     "Result",
+    "extra_scores",
     "prepare",
     "ranking_columns",
     "result_row",
@@ -193,6 +196,42 @@ def timed(
     return result, statistics.median(times)
 
 
+def extra_scores(
+    names: Sequence[str],
+    counts: ConfusionCounts,
+    truth: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+    fov: np.ndarray | None = None,
+    shared: dict | None = None,
+) -> dict[str, float]:
+    """The chosen metrics beyond the eight of every row, for one image.
+
+    Count-based ones come from ``counts`` (exact, so also from a tiled run's
+    summed counts); image-level ones from the boolean ``truth`` and ``mask``,
+    sharing their skeletons, distances and components
+    (:class:`bench.metrics.MaskPair`). With a field of view, the image-level
+    metrics see both masks cleared outside it. ``shared``: one dict per
+    sample, so that what depends on its truth alone is computed once for
+    all its configurations.
+    """
+    values: dict[str, float] = {}
+    pair = None
+    for name in names:
+        metric = get_metric(name)
+        if metric.count_based:
+            values[name] = math.nan if counts.n == 0 else metric.from_counts(counts)
+            continue
+        if pair is None:
+            if truth is None or mask is None:
+                msg = f"Metric {name!r} needs the whole truth and mask of the image."
+                raise ValueError(msg)
+            if fov is not None:
+                truth, mask = truth & fov, mask & fov
+            pair = MaskPair(np.asarray(truth, bool), np.asarray(mask, bool), shared=shared)
+        values[name] = metric.compute(pair)
+    return values
+
+
 def result_row(
     dataset_name: str,
     dataset_hash: str | None,
@@ -206,11 +245,14 @@ def result_row(
     repeat: int,
     side: str | None = None,
     fitted: Fitted | None = None,
+    extra: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """One row of the results table (:data:`COLUMNS`, then the parameters).
 
     ``side`` overrides the sample's split (a learned model's own train side);
-    ``fitted`` carries a learned method's training record.
+    ``fitted`` carries a learned method's training record; ``extra`` holds
+    the chosen metrics beyond the eight (:func:`extra_scores`), columns
+    placed after the parameters.
     """
     seg, filt = config.segmenter, config.filter
     return {
@@ -239,4 +281,5 @@ def result_row(
         "config_id": config.config_id,
         **{f"algo_{k}": v for k, v in seg.get_params().items()},
         **{f"filter_{k}": v for k, v in filt.get_params().items()},
+        **(extra or {}),
     }

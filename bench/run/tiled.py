@@ -26,10 +26,11 @@ import pandas as pd
 
 from algorithms import Segmentation, histogram
 from bench.data import Sample
+from bench.metrics import check_tileable
 from bench.results import atomic_path
 from bench.run.loop import Fits, run_plan
 from bench.run.plan import FilterSpec, MethodSpec, Plan, as_samples, make_plan
-from bench.run.stages import WARM_UP_SIDE, Result, result_row, warm_up
+from bench.run.stages import WARM_UP_SIDE, Result, extra_scores, result_row, warm_up
 from bench.run.whole_image import evaluate
 from bench.scale.engines import Engine, engine_from_config
 from bench.scale.tiling import DEFAULT_TILE, segment_tiled_group
@@ -128,6 +129,7 @@ class Tiled:
                     plan.dataset, plan.dataset_hash, sample, config, result.threshold, found,
                     result.counts, shape,
                     {k: v for k, v in result.timings.items() if k != "t_wall_s"}, 1, side=side,
+                    extra=extra_scores(plan.extra_metrics, result.counts),
                 )  # fmt: skip
                 row.update(runner=self.runner, depth=depth,
                            tiles=len(result.tiles) // depth,
@@ -164,14 +166,17 @@ def evaluate_tiled(
     progress: bool = False,
     runner: str = "tiled",
     on_result: Callable[[Result], None] | None = None,
+    metrics: str | Iterable[str] = (),
 ) -> pd.DataFrame:
     """:func:`bench.evaluate`, tile by tile: one row per sample × method × filter.
 
     Parameters are those of :func:`bench.evaluate` and of
-    :func:`bench.scale.tiling.segment_tiled`. The segmenters of each filter
-    run as one group (:class:`Tiled`). ``on_result`` (figures) is called for
-    2-D samples only; it needs their mask and filtered image, which are
-    assembled in memory (or, with ``run_dir``, in Zarr files there).
+    :func:`bench.scale.tiling.segment_tiled`. Only metrics that add up
+    exactly over tiles (count-based) can be chosen; others are refused.
+    The segmenters of each filter run as one group (:class:`Tiled`).
+    ``on_result`` (figures) is called for 2-D samples only; it needs their
+    mask and filtered image, which are assembled in memory (or, with
+    ``run_dir``, in Zarr files there).
 
     Examples
     --------
@@ -182,8 +187,10 @@ def evaluate_tiled(
     [{'algo': 'otsu', 'threshold': 199.0, 'f1': 1.0, 'tiles': 6}]
     """
     plan = methods if isinstance(methods, Plan) else make_plan(
-        data, methods, filters, dataset=dataset
+        data, methods, filters, dataset=dataset, metrics=metrics
     )  # fmt: skip
+    # Skeletons, components, distances and percentiles do not add up over tiles.
+    check_tileable(plan.metrics)
     executor = Tiled(tile_shape, stack_histogram, engine, run_dir, progress, runner)
     return run_plan(plan, as_samples(data, truth, fov, polarity), executor, on_result=on_result)
 
@@ -227,6 +234,7 @@ def evaluate_with_runner(
         samples = data.in_memory() if isinstance(data, VolumeDataset) else data
         return evaluate(samples, plan, repeat=repeat, on_result=on_result, cache_dir=cache_dir,
                         progress=progress)  # fmt: skip
+    check_tileable(plan.metrics)  # before any engine starts
     if plan.predictions:
         msg = (
             f"runner={name} segments tile by tile; predictions "

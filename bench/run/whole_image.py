@@ -42,6 +42,7 @@ from bench.run.plan import (
 from bench.run.stages import (
     COLUMNS,
     Result,
+    extra_scores,
     prepare,
     ranking_columns,
     result_row,
@@ -103,6 +104,7 @@ class WholeImage:
         """The rows of one sample: per filter, prepare once, histogram once, each segmenter."""
         rows = []
         repeat, warmed = self.repeat, self._warmed
+        truth_features: dict = {}  # the truth's skeleton, distances, …: once per sample
         for group in plan.groups():
             warm_up(group.filter, sample.image, warmed)
             filtered, t_pre = timed(1, prepare, sample.image, group.filter)
@@ -113,7 +115,9 @@ class WholeImage:
             for config in group.configs:
                 seg = config.segmenter
                 if isinstance(seg, PredictionFolder):
-                    row = self._prediction_row(plan, sample, side, config, filtered, on_result)
+                    row = self._prediction_row(
+                        plan, sample, side, config, filtered, on_result, truth_features
+                    )
                     rows.extend([] if row is None else [row])
                     continue
                 fitted = fits.get((config.f, config.s))
@@ -137,11 +141,16 @@ class WholeImage:
                 counts, t_metrics = timed(
                     1, confusion_counts, sample.truth, result.mask, sample.fov
                 )
+                extra, t_extra = timed(
+                    1, extra_scores, plan.extra_metrics, counts, sample.truth, result.mask,
+                    sample.fov, truth_features,
+                )  # fmt: skip
                 row = result_row(
                     plan.dataset, plan.dataset_hash, sample, config, result.threshold,
                     result.found, counts, filtered.shape,
-                    {"t_preprocess_s": t_pre, "t_segment_s": t_seg, "t_metrics_s": t_metrics},
-                    repeat, side=row_side, fitted=fitted,
+                    {"t_preprocess_s": t_pre, "t_segment_s": t_seg,
+                     "t_metrics_s": t_metrics + t_extra},
+                    repeat, side=row_side, fitted=fitted, extra=extra,
                 )  # fmt: skip
                 if result.scores is not None:  # a learned method's probabilities
                     row.update(ranking_columns(
@@ -160,6 +169,7 @@ class WholeImage:
         config: Config,
         image: np.ndarray,
         on_result: Callable[[Result], None] | None,
+        truth_features: dict | None = None,
     ) -> dict[str, Any] | None:
         """The row of another tool's prediction of ``sample`` (None: not scored, or no file).
 
@@ -173,10 +183,16 @@ class WholeImage:
             return None
         prediction = folder.read(sample)
         counts, t_metrics = timed(1, confusion_counts, sample.truth, prediction.mask, sample.fov)
-        timings = {"t_preprocess_s": np.nan, "t_segment_s": np.nan, "t_metrics_s": t_metrics}
+        extra, t_extra = timed(
+            1, extra_scores, plan.extra_metrics, counts, sample.truth, prediction.mask,
+            sample.fov, truth_features,
+        )  # fmt: skip
+        timings = {
+            "t_preprocess_s": np.nan, "t_segment_s": np.nan, "t_metrics_s": t_metrics + t_extra
+        }  # fmt: skip
         row = result_row(
             plan.dataset, plan.dataset_hash, sample, config, prediction.threshold, True, counts,
-            prediction.mask.shape, timings, 1, side=side,
+            prediction.mask.shape, timings, 1, side=side, extra=extra,
         )  # fmt: skip
         row["prediction_path"] = str(prediction.path)
         if prediction.scores is not None:
@@ -211,6 +227,7 @@ def evaluate(
     allow_train_eval: bool = False,
     cache_dir: str | Path | None = None,
     progress: bool = False,
+    metrics: str | Iterable[str] = (),
     best_metric: str = "mcc",
 ) -> pd.DataFrame:
     """Score every method × filter on every sample; one row per combination.
@@ -260,6 +277,10 @@ def evaluate(
     progress : bool
         Report training and the images done on stderr (:mod:`bench.progress`:
         a bar on a terminal, a few lines in a log).
+    metrics : str or iterable of str
+        Metrics or metric groups of :mod:`bench.metrics` computed besides the
+        eight count-based scores (``"dibco"``, ``["pfm", "drd"]``), one
+        column each; ignored when ``methods`` is a Plan (the plan's own).
     best_metric : str
         Methods with a score map (learned probabilities, predictions of
         ``kind="scores"``) get the best threshold of the map in this metric
@@ -282,7 +303,7 @@ def evaluate(
     executor = WholeImage(repeat)
     plan = methods if isinstance(methods, Plan) else make_plan(
         data, methods, filters, dataset=dataset, split=split, score_split=score_split,
-        allow_train_eval=allow_train_eval, best_metric=best_metric,
+        allow_train_eval=allow_train_eval, metrics=metrics, best_metric=best_metric,
     )  # fmt: skip
     samples = as_samples(data, truth, fov, polarity)
     return run_plan(

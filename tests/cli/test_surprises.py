@@ -15,7 +15,7 @@ from PIL import Image
 
 from bench._util import file_stem
 from bench.cli.config import register_configs
-from bench.cli.job import USER_ERRORS, format_table, run
+from bench.cli.job import format_table, run
 from bench.cli.overrides import CONF_DIR
 from bench.report.build import _split_counts
 from bench.report.plots import save_overlay
@@ -84,7 +84,8 @@ def test_segment_tiled_reads_truth_files_by_the_dataset_rule(tmp_path: Path, sli
 
 
 def test_a_programming_error_keeps_its_traceback(tmp_path: Path) -> None:
-    assert not issubclass(TypeError, USER_ERRORS)
+    # A TypeError is a user error only when bench or algorithms raised it on purpose
+    # (bench.cli.errors.is_deliberate); one from a bug keeps its traceback.
     code = (
         "import sys, bench.cli.main as m\n"
         "def bug(cfg, out, **kw):\n"
@@ -136,7 +137,7 @@ def test_figure_names_stay_readable_and_never_collide(
     for name in readable:
         assert name in stems
     assert all("/" not in s and " " not in s and not s.startswith(".") for s in stems)
-    assert all(len(s) <= 90 for s in stems)
+    assert all(len(s.encode()) <= 140 for s in stems)
 
 
 def test_summary_names_the_filter_parameters_and_the_median_of_repeats() -> None:

@@ -35,7 +35,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["METRICS", "ConfusionCounts", "confusion_counts", "scores"]
+__all__ = [
+    "METRICS",
+    "ConfusionCounts",
+    "accuracy",
+    "balanced_accuracy",
+    "confusion_counts",
+    "f1",
+    "iou",
+    "mcc",
+    "precision",
+    "recall",
+    "scores",
+    "specificity",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,27 @@ class ConfusionCounts:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn}
 
 
+def check_masks(
+    truth: np.ndarray, prediction: np.ndarray, need: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both as arrays, after checking they are boolean (``need`` says why) and of one shape."""
+    truth = np.asarray(truth)
+    prediction = np.asarray(prediction)
+    if truth.shape != prediction.shape:
+        msg = (
+            f"Ground truth has shape {truth.shape} but the prediction has shape "
+            f"{prediction.shape}; they must match."
+        )
+        raise ValueError(msg)
+    if truth.dtype != bool or prediction.dtype != bool:
+        msg = (
+            f"{need}; got {truth.dtype} truth and {prediction.dtype} prediction. "
+            "Compare with a value first."
+        )
+        raise ValueError(msg)
+    return truth, prediction
+
+
 def confusion_counts(
     truth: np.ndarray, prediction: np.ndarray, fov: np.ndarray | None = None
 ) -> ConfusionCounts:
@@ -77,20 +111,7 @@ def confusion_counts(
     >>> confusion_counts(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
     ConfusionCounts(tp=1, fp=1, fn=1, tn=1)
     """
-    truth = np.asarray(truth)
-    prediction = np.asarray(prediction)
-    if truth.shape != prediction.shape:
-        msg = (
-            f"Ground truth has shape {truth.shape} but the prediction has shape "
-            f"{prediction.shape}; they must match."
-        )
-        raise ValueError(msg)
-    if truth.dtype != bool or prediction.dtype != bool:
-        msg = (
-            "confusion_counts needs boolean arrays; got "
-            f"{truth.dtype} truth and {prediction.dtype} prediction. Compare with a value first."
-        )
-        raise ValueError(msg)
+    truth, prediction = check_masks(truth, prediction, "confusion_counts needs boolean arrays")
     if fov is not None:
         fov = np.asarray(fov, dtype=bool)
         if fov.shape != truth.shape:
@@ -142,14 +163,20 @@ def iou(c: ConfusionCounts) -> float:
 
 
 def mcc(c: ConfusionCounts) -> float:
-    """Matthews correlation coefficient, with exact integer numerator."""
+    """Matthews correlation coefficient, always within [-1, 1].
+
+    The numerator ``tp·tn − fp·fn`` and the product of the four marginals are
+    exact Python integers; their squared ratio ``num² / den`` is at most 1 by
+    Cauchy–Schwarz, and Python's integer true division rounds it correctly, so
+    the one square root taken of it cannot exceed 1. (Two roots of partial
+    products, multiplied, can: ``mcc(0, 1, 812041, 0)`` was −1.0000000000000002.)
+    """
     marginals = (c.tp + c.fp, c.tp + c.fn, c.tn + c.fp, c.tn + c.fn)
     if 0 in marginals:
         return 1.0 if c.fp == 0 and c.fn == 0 else 0.0
     numerator = c.tp * c.tn - c.fp * c.fn
-    # Two square roots of products keep the floats far from overflow.
-    denominator = math.sqrt(marginals[0] * marginals[1]) * math.sqrt(marginals[2] * marginals[3])
-    return numerator / denominator
+    denominator = marginals[0] * marginals[1] * marginals[2] * marginals[3]
+    return math.copysign(math.sqrt(numerator * numerator / denominator), numerator)
 
 
 METRICS: dict[str, Callable[[ConfusionCounts], float]] = {
