@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -45,6 +45,10 @@ __all__ = [
     "image_digest",
     "import_optional",
 ]
+
+
+def _silent(stage: str, done: int, total: int, **figures: float) -> None:
+    """The default training progress: report nothing."""
 
 
 class StateError(ValueError):
@@ -158,6 +162,8 @@ class LearnedSegmenter(Segmenter):
         images: Sequence[np.ndarray],
         truths: Sequence[np.ndarray],
         fovs: Sequence[np.ndarray | None] | None = None,
+        *,
+        progress: Callable[..., None] | None = None,
     ) -> LearnedSegmenter:
         """Learn from ``images`` (2-D, foreground bright) and their boolean ``truths``.
 
@@ -169,6 +175,10 @@ class LearnedSegmenter(Segmenter):
             Ground truth of each image.
         fovs : sequence of (ndarray of bool or None), optional
             Fields of view: pixels outside them are not learned from.
+        progress : callable, optional
+            Called as ``progress(stage, done, total, **figures)`` as training
+            advances (``"steps"`` with ``loss=`` for the UNet; ``"features"``
+            per image, then ``"trees"`` for the pixel classifier).
 
         Returns
         -------
@@ -176,7 +186,7 @@ class LearnedSegmenter(Segmenter):
         """
         self.check_dependencies()
         images, truths, fovs = _check_training_set(images, truths, fovs)
-        self._fit(images, truths, fovs)
+        self._fit(images, truths, fovs, progress or _silent)
         self.train_digests_ = tuple(image_digest(image) for image in images)
         self.n_train_images_ = len(images)
         return self
@@ -186,6 +196,7 @@ class LearnedSegmenter(Segmenter):
         images: list[np.ndarray],
         truths: list[np.ndarray],
         fovs: list[np.ndarray | None],
+        progress: Callable[..., None],
     ) -> None:
         raise NotImplementedError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -113,6 +113,7 @@ class PixelClassifier(LearnedSegmenter):
         images: list[np.ndarray],
         truths: list[np.ndarray],
         fovs: list[np.ndarray | None],
+        progress: Callable[..., None],
     ) -> None:
         forest = self._forest()
         n_samples = check_int(self.n_samples, name="n_samples", minimum=1)
@@ -136,6 +137,7 @@ class PixelClassifier(LearnedSegmenter):
             index = flat[local]
             features.append(filter_features(image, self.sigmas).reshape(image.size, -1)[index])
             labels.append(truth.reshape(-1)[index])
+            progress("features", i + 1, len(images))
         y = np.concatenate(labels)
         if y.all() or not y.any():
             only = "foreground" if y.all() else "background"
@@ -144,7 +146,9 @@ class PixelClassifier(LearnedSegmenter):
                 "Train on images whose truth has foreground and background."
             )
             raise ValueError(msg)
+        progress("trees", 0, forest.n_estimators)
         forest.fit(np.concatenate(features), y)
+        progress("trees", forest.n_estimators, forest.n_estimators)
         self.forest_ = forest
         self.n_features_in_ = forest.n_features_in_
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -174,12 +174,14 @@ class UNet(LearnedSegmenter):
         images: list[np.ndarray],
         truths: list[np.ndarray],
         fovs: list[np.ndarray | None],
+        progress: Callable[..., None],
     ) -> None:
         from ._unet_torch import train
 
         start = time.perf_counter()
 
         def log(step: int, loss: float) -> None:
+            progress("steps", step + 1, self.steps, loss=loss)
             if self.verbose and (step % 50 == 0 or step == self.steps - 1):
                 print(f"unet step {step:5d}  loss {loss:.4f}  {time.perf_counter() - start:.0f} s")
 

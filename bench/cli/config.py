@@ -13,16 +13,27 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.types import Glob
+from hydra.errors import HydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from algorithms import FILTERS, SEGMENTERS
+from algorithms import FILTERS, SEGMENTERS, UnknownNameError
 from algorithms._validation import unknown_name_message
-from bench.cli.overrides import CONF_DIR, group_options
+from bench.cli.overrides import (
+    CONF_DIR,
+    GROUPS,
+    config_dirs,
+    group_options,
+    option_file,
+    parse_overrides,
+)
 from bench.data.kinds import KINDS, FolderConfig
 from bench.data.predictions import PREDICTIONS, PredictionsConfig
 from bench.metrics import METRICS
@@ -38,7 +49,9 @@ __all__ = [
     "DatasetConfig",
     "ReportConfig",
     "TiledRunnerConfig",
+    "check_override_keys",
     "dataset_config",
+    "default_choices",
     "run_metrics",
     "schema_for",
     "validate",
@@ -119,6 +132,7 @@ class BenchConfig:
     score_split: str = "auto"
     allow_train_eval: bool = False  # score learned methods on their training images too
     cache_dir: str | None = "results/cache"  # fitted learned models; null: always refit
+    quiet: bool = False  # no progress output (also: --quiet)
     # metrics=[f1,pfm,drd] or metrics=dibco (a group): the run's metrics; null: the
     # dataset's set (dataset.metrics).
     metrics: Any = None
@@ -260,18 +274,123 @@ def register_configs() -> None:
         store.store(group="runner", name=f"{name}_schema", node=schema)
 
 
-def dataset_config(name: str) -> dict[str, Any]:
-    """A named dataset config (``conf/dataset/<name>.yaml``) composed and resolved.
+def dataset_config(name: str, conf_dirs: Sequence[Path] | None = None) -> dict[str, Any]:
+    """A named dataset config (``<conf>/dataset/<name>.yaml``) composed and resolved.
 
     What ``python -m bench dataset=<name>`` would use, as a plain dict for
-    :func:`bench.data.from_config`.
+    :func:`bench.data.from_config`. ``conf_dirs`` are the folders of named
+    configs (default: ``conf/`` and those of ``$SEGBENCH_CONFIG``).
     """
     from hydra import compose, initialize_config_dir
 
-    options = group_options("dataset")
+    dirs = config_dirs() if conf_dirs is None else list(conf_dirs)
+    options = group_options("dataset", dirs)
     if name not in options:
         raise ValueError(unknown_name_message("dataset", name, options))
     register_configs()
+    extra = [str(Path(d).resolve()) for d in dirs if Path(d).resolve() != CONF_DIR]
+    overrides = [f"dataset={name}"]
+    if extra:
+        overrides.append(f"hydra.searchpath=[{','.join(extra)}]")
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"dataset={name}"])
+        cfg = compose(config_name="config", overrides=overrides)
     return OmegaConf.to_container(cfg.dataset, resolve=True)  # type: ignore[return-value]
+
+
+def default_choices(conf_dir: Path = CONF_DIR) -> dict[str, str]:
+    """The option of each config group that ``conf/config.yaml`` picks by default."""
+    defaults = OmegaConf.to_container(OmegaConf.load(conf_dir / "config.yaml")).get("defaults", [])
+    return {
+        key: str(value)
+        for entry in defaults
+        if isinstance(entry, dict)
+        for key, value in entry.items()
+        if key in GROUPS
+    }
+
+
+_NODE_SCHEMAS: dict[str, type] = {
+    "dataset": DatasetConfig,
+    "output": OutputConfig,
+    "report": ReportConfig,
+}
+
+
+def _option_keys(group: str, option: str, dirs: Sequence[Path]) -> tuple[str, list[str]] | None:
+    """(label, valid keys) of ``group=option``; None where nothing can be said before Hydra."""
+    path = option_file(group, option, dirs)
+    node = OmegaConf.to_container(OmegaConf.load(path)) if path else {}
+    node = node if isinstance(node, dict) else {}
+    own = [k for k in node if k != "defaults"]
+    if group == "runner":
+        schema = RUNNER_SCHEMAS.get(str(node.get("name", option)))
+        return (option, [f.name for f in dataclasses.fields(schema)]) if schema else None
+    if group == "dataset":
+        return option, [f.name for f in dataclasses.fields(DatasetConfig)]
+    name = str(node.get("name", option))
+    try:
+        schema = schema_for(group, name)
+    except UnknownNameError:
+        return None  # an option naming no registered class: validate() says so after Hydra
+    return option, list(dict.fromkeys([f.name for f in dataclasses.fields(schema)] + own))
+
+
+def check_override_keys(args: Sequence[str], conf_dirs: Sequence[Path] | None = None) -> str | None:
+    """A message for the first ``node.key=value`` among ``args`` whose key does not exist.
+
+    Every config node is checked: ``algo`` and ``filter`` against the chosen
+    method's parameters (for each option of a sweep), ``runner`` against its
+    schema, ``dataset``, ``output`` and ``report`` against theirs, and
+    top-level keys against :class:`BenchConfig`. Keys meant as additions are
+    written ``+node.key=value`` (Hydra's syntax) and are not checked here;
+    ``hydra.*`` is Hydra's. Returns None when every key exists.
+    """
+    try:
+        overrides = parse_overrides(args)
+    except HydraException:
+        return None  # Hydra reports syntax errors itself
+    dirs = config_dirs(args) if conf_dirs is None else list(conf_dirs)
+    chosen: dict[str, list[str]] = {g: [o] for g, o in default_choices().items()}
+    for override in overrides:
+        group = override.key_or_group
+        if group in GROUPS and not override.is_delete() and not isinstance(override.value(), Glob):
+            if override.is_sweep_override():
+                chosen[group] = list(override.sweep_string_iterator())
+            else:
+                chosen[group] = [str(override.value())]
+    top = [f.name for f in dataclasses.fields(BenchConfig)]
+    for override in overrides:
+        if override.is_add() or override.is_force_add() or override.is_delete():
+            continue
+        key = override.key_or_group
+        node, _, rest = key.partition(".")
+        if node == "hydra" or "/" in key or override.package:
+            continue  # Hydra's own settings, and nested groups (hydra/launcher=...): Hydra's
+        if not rest:
+            if node not in top:
+                return _unknown_key(override, key, "the config", top)
+            continue
+        sub = rest.split(".")[0]
+        if node in _NODE_SCHEMAS:
+            valid = [f.name for f in dataclasses.fields(_NODE_SCHEMAS[node])]
+            if node == "dataset":
+                for option in chosen.get("dataset", []):
+                    path = option_file("dataset", option, dirs)
+                    loaded = OmegaConf.to_container(OmegaConf.load(path)) if path else {}
+                    valid += [k for k in (loaded or {}) if k not in valid and k != "defaults"]
+            if sub not in valid:
+                return _unknown_key(override, sub, node, valid)
+        elif node in ("algo", "filter", "runner"):
+            for option in chosen.get(node, []):
+                found = _option_keys(node, option, dirs)
+                if found is not None and sub not in found[1]:
+                    return _unknown_key(override, sub, f"{node} {found[0]!r}", found[1])
+        elif node not in top:
+            return _unknown_key(override, node, "the config", top)
+    return None
+
+
+def _unknown_key(override: Any, key: str, where: str, valid: Sequence[str]) -> str:
+    text = override.input_line or f"{override.key_or_group}=..."
+    message = unknown_name_message("parameter", key, valid, where=f" for {where}", listing="Valid")
+    return f"{message} (A new key on purpose is written +{text}.)"

@@ -6,7 +6,9 @@ any config object.
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,11 +19,14 @@ from algorithms import MissingDependencyError, UnknownNameError
 from bench._util import file_stem
 from bench.cli.config import ConfigError, validate
 from bench.cli.errors import is_deliberate, os_error_line
+from bench.data import DatasetWarning
 from bench.data.kinds import dataset_from_config
 from bench.data.predictions import PREDICTIONS, page_stem, save_prediction
 from bench.metrics import METRICS, REGISTRY
 from bench.metrics import get as get_metric
+from bench.progress import QUIET_ENV
 from bench.report import plots
+from bench.report.replay import SKIPPED_FILE
 from bench.results import atomic_path, provenance, write_json, write_table
 from bench.run.folder import RunFolderBusy, RunFolderTaken, run_folder
 from bench.run.stages import Result
@@ -59,13 +64,18 @@ def format_table(table: pd.DataFrame) -> str:
     if "n_train" in table.columns and (table["n_train"] > 0).any():
         columns[columns.index("image") + 1 : columns.index("image") + 1] = ["split"]
         columns += ["n_train", "t_train_s", "train_cached"]
-    if "filter_size" in table.columns:
-        columns.insert(columns.index("filter") + 1, "filter_size")
+    # Every parameter the filters of the table have (filter_size, filter_sigma, …).
+    params = [
+        c for c in table.columns
+        if c.startswith("filter_") and c != "filter_params" and table[c].notna().any()
+    ]  # fmt: skip
+    at = columns.index("filter") + 1
+    columns[at:at] = params
     if (table["algo"] == PREDICTIONS).any():  # their label: which tool's predictions
         columns.insert(columns.index("algo") + 1, "method")
     if "auc" in table.columns and table["auc"].notna().any():
         columns[columns.index("mcc") + 1 : columns.index("mcc") + 1] = ["auc", "ap"]
-    return table[columns].to_string(
+    text = table[columns].to_string(
         index=False,
         formatters={
             **{m: "{:.7f}".format for m in ("accuracy", "f1", "mcc", "auc", "ap")},
@@ -73,8 +83,40 @@ def format_table(table: pd.DataFrame) -> str:
             "threshold": lambda v: "nan" if pd.isna(v) else f"{v:g}",
             "t_segment_s": "{:.4f}".format,
             "t_train_s": "{:.1f}".format,
+            **{p: _parameter for p in params},
         },
     )
+    repeat = int(table["repeat"].max()) if "repeat" in table and len(table) else 1
+    if repeat > 1:
+        text += f"\n(t_segment_s: the median of {repeat} timed runs of each segmenter)"
+    return text
+
+
+def _parameter(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "" if pd.isna(value) else f"{value:g}"
+    return str(value)
+
+
+def _dataset_warnings(caught: list[warnings.WarningMessage], *, echo: bool) -> list[str]:
+    """The distinct :class:`DatasetWarning` messages of a run, each printed once (``echo``).
+
+    A dataset is listed several times in a run (its size, its content hash,
+    its samples): the same warning would otherwise be printed each time.
+    Other warnings are passed on unchanged.
+    """
+    messages: list[str] = []
+    for item in caught:
+        if issubclass(item.category, DatasetWarning):
+            text = str(item.message)
+            if text not in messages:
+                messages.append(text)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    if echo:
+        for text in messages:
+            print(f"warning: {text}", file=sys.stderr)
+    return messages
 
 
 def run(
@@ -83,6 +125,8 @@ def run(
     *,
     created: Sequence[Path] = (),
     extra_files: Mapping[str, str] | None = None,
+    progress: bool = True,
+    echo_warnings: bool = True,
 ) -> pd.DataFrame:
     """Run the benchmark described by ``cfg`` and publish it as the folder ``output_dir``.
 
@@ -94,8 +138,16 @@ def run(
     is refused at once. After an error nothing is left but the folders the
     run found (``created``: those made for it before this call, e.g. by Hydra,
     which go too if still empty).
+
+    ``progress``: report the images (and training) on stderr, unless
+    ``cfg.quiet``; a sweep turns it off for its jobs and counts the jobs.
+    The dataset's warnings about files it left out are printed once
+    (``echo_warnings``; a sweep prints them once at its end) and kept in
+    ``skipped.txt``, which the report lists.
     """
     output_dir = Path(output_dir)
+    if cfg.get("quiet", False):
+        os.environ[QUIET_ENV] = "1"
     # The folder is locked first, so a second run into it is refused at once; the checks
     # below come before any work, and a failure leaves nothing the run made.
     with run_folder(output_dir, created=list(created)) as staging:
@@ -104,7 +156,9 @@ def run(
         if runner.get("name", "local") != "local":
             check_engine_config(runner)  # runner.workers and the like
         dataset = dataset_from_config(OmegaConf.to_container(cfg.dataset, resolve=True))
-        dataset.pairs()  # pairing errors
+        with warnings.catch_warnings(record=True) as early:
+            warnings.simplefilter("always", DatasetWarning)
+            dataset.pairs()  # pairing errors
         draw_overlays = bool(cfg.output.overlays)
         draw_histograms = bool(cfg.output.histograms)
         save_masks = bool(OmegaConf.select(cfg, "output.masks", default=False))
@@ -121,9 +175,11 @@ def run(
             if draw_overlays or (draw_histograms and not predicted):
                 figures.mkdir(exist_ok=True)
             if draw_overlays:
+                row = result.row
                 plots.save_overlay(
                     figures / f"{stem}_overlay.png", result.image, sample.truth, seg.mask,
-                    sample.fov, title=f"{sample.id}: {result.row['config']}",
+                    sample.fov, title=f"{sample.id}: {row['config']}",
+                    counts={k.upper(): row[k] for k in ("tp", "fp", "fn", "tn")},
                 )  # fmt: skip
             if draw_histograms and not predicted:  # a score map's threshold is not the image's
                 plots.save_histogram(
@@ -133,16 +189,23 @@ def run(
                     title=f"{sample.id}: {result.row['config']}",
                 )  # fmt: skip
 
-        table = evaluate_with_runner(
-            runner,
-            dataset,
-            plan,
-            repeat=int(cfg.repeat),
-            run_dir=staging / "tiles",
-            on_result=draw if draw_overlays or draw_histograms or save_masks else None,
-            cache_dir=cfg.cache_dir,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DatasetWarning)
+            table = evaluate_with_runner(
+                runner,
+                dataset,
+                plan,
+                repeat=int(cfg.repeat),
+                run_dir=staging / "tiles",
+                on_result=draw if draw_overlays or draw_histograms or save_masks else None,
+                cache_dir=cfg.cache_dir,
+                progress=progress,
+            )
+        skipped = _dataset_warnings(early + caught, echo=echo_warnings)
         write_table(table, staging)
+        if skipped:
+            with atomic_path(staging / SKIPPED_FILE) as tmp:
+                tmp.write_text("".join(f"{line}\n" for line in skipped), encoding="utf-8")
         with atomic_path(staging / "config.yaml") as tmp:
             tmp.write_text(config_text)
         write_json(provenance(config_text), staging / "provenance.json")

@@ -1,4 +1,4 @@
-"""``python -m bench``: the Hydra entry point (thin; the work is in bench.cli.job).
+"""``segbench run`` and ``python -m bench``: the Hydra entry point (thin; the work is in job).
 
 python -m bench                                   # article defaults on the KESM sample
 python -m bench algo=li filter.size=5
@@ -7,7 +7,9 @@ python -m bench -m algo=otsu,li,adaptive filter.size=1,3,5,7
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import hydra
@@ -17,6 +19,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from bench.cli.config import register_configs
+from bench.cli.help import run_help, version_text
 from bench.cli.job import (
     FAILURE_FILE,
     format_table,
@@ -25,7 +28,7 @@ from bench.cli.job import (
     run,
     user_message,
 )
-from bench.cli.overrides import CONF_DIR, check_group_choices
+from bench.cli.overrides import CONF_DIR, check_group_choices, config_dirs, with_user_searchpath
 from bench.cli.sweeps import (
     config_hash,
     current_key,
@@ -34,6 +37,7 @@ from bench.cli.sweeps import (
     record_job,
     record_of,
 )
+from bench.progress import QUIET_ENV
 from bench.results import read_table
 from bench.run.folder import created_by_hydra
 
@@ -66,7 +70,10 @@ def _sweep_job(cfg: DictConfig, output_dir: Path, overrides: list[str]) -> pd.Da
         (output_dir / FAILURE_FILE).unlink(missing_ok=True)
         created = [output_dir]
     try:
-        table = run(cfg, output_dir, created=created, extra_files=_hydra_files(cfg))
+        table = run(
+            cfg, output_dir, created=created, extra_files=_hydra_files(cfg),
+            progress=False, echo_warnings=False,  # the sweep counts jobs, warns once
+        )  # fmt: skip
     except BaseException as error:
         if not isinstance(error, KeyboardInterrupt):
             reason = user_message(error) or f"{type(error).__name__}: {error}"
@@ -101,16 +108,34 @@ def main(cfg: DictConfig) -> None:
             record_failure(output_dir, overrides, message)
             return
         sys.exit(2)
+    if multirun:
+        return  # the sweep counts its jobs and ends with the combined leaderboard
     print(format_table(table))
     print(f"\nresults: {output_dir}")
 
 
-def entry() -> None:
-    """``python -m bench``: check the config group choices, then run Hydra's main."""
-    problem = check_group_choices(sys.argv[1:])
+def entry(argv: Sequence[str] | None = None, prog: str = "python -m bench") -> None:
+    """Check the command line, then run Hydra's main on it.
+
+    ``--help`` and ``--version`` are answered here; an unknown group option
+    or key exits with status 2 and a did-you-mean before Hydra starts.
+    ``$SEGBENCH_CONFIG``'s folders are added to ``hydra.searchpath``.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in args or "--help" in args:
+        print(run_help(prog, config_dirs(args)))
+        sys.exit(0)
+    if "--version" in args:
+        print(version_text())
+        sys.exit(0)
+    if "--quiet" in args or "-q" in args:
+        args = [a for a in args if a not in ("--quiet", "-q")]
+        os.environ[QUIET_ENV] = "1"
+    problem = check_group_choices(args)
     if problem:
         report_error(problem)
         sys.exit(2)
+    sys.argv = [sys.argv[0], *with_user_searchpath(args)]
     main()
 
 

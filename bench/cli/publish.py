@@ -27,6 +27,7 @@ from omegaconf import OmegaConf
 
 import algorithms
 from bench.cli.config import dataset_config
+from bench.cli.help import command_parser
 from bench.cli.overrides import CONF_DIR
 from bench.data import from_config, method_specs
 from bench.report.build import build_report, write_report
@@ -70,7 +71,7 @@ def publish(
         # Each dataset's own metric set (dataset.metrics) beside the count-based scores.
         table = evaluate(
             from_config(config), method_specs(config, names), FILTERS,
-            metrics=config.get("metrics", []),
+            metrics=config.get("metrics", []), progress=True,
         )  # fmt: skip
         folder = out / "published" / name
         write_table(table, folder)
@@ -83,18 +84,33 @@ def publish(
             f"{name}: {table['image'].nunique()} images × {len(names)} methods × "
             f"{len(FILTERS)} filters in {time.perf_counter() - start:.1f} s"
         )
-    report = build_report(load_results(runs), **report_options)
+    report = build_report(load_results(runs), progress=True, **report_options)
     return write_report(report, out)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; prints the wall time; returns the exit status (2 for bad input)."""
-    p = argparse.ArgumentParser(prog="python -m bench.publish", description=__doc__.split("\n")[0])
+def parser(prog: str = "python -m bench.publish") -> argparse.ArgumentParser:
+    """The command line of ``segbench publish``."""
+    p = command_parser(
+        prog,
+        "Regenerate the published leaderboard: every segmenter that needs no training x\n"
+        "{no filter, median 3, median 5} on the shared datasets (root: $SEGBENCH_DATA or\n"
+        "../shared/data), one run folder per dataset under OUT/published/, then the report.",
+        [
+            (prog, "results/leaderboard.md and .html"),
+            (f"{prog} --datasets kesm --methods 'otsu' --out /tmp/pub", "one dataset, one method"),
+            (f"{prog} --datasets dibco2009 dibco2010 --metric f1", "documents, ranked on F1"),
+        ],
+    )
     p.add_argument("--out", default=str(REPO / "results"), help="folder of leaderboard.md/.html")
     p.add_argument("--datasets", nargs="+", default=list(DATASETS), help="datasets to run")
-    p.add_argument("--methods", default="*", help="segmenter name pattern (default: all)")
-    p.add_argument("--metric", default="mcc", help="score to rank on (default mcc)")
-    args = p.parse_args(argv)
+    p.add_argument("--methods", default="*", help="segmenter name pattern (all: *)")
+    p.add_argument("--metric", default="mcc", help="score to rank on")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.publish") -> int:
+    """Entry point; prints the wall time; returns the exit status (2 for bad input)."""
+    args = parser(prog).parse_args(argv)
     start = time.perf_counter()
     try:
         written = publish(
@@ -104,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             metric=args.metric,
             gallery_methods=4,
             curve_images=12,
-            thumbnail_size=320,
+            thumbnail_size=1024,
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

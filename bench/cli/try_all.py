@@ -6,9 +6,10 @@ From Python::
     table, trials = try_all_table(image, truth=truth)     # one row per method
     save_montage("try_all.png", image, trials, truth=truth)
 
-From the shell (writes ``try_all.csv`` and ``try_all.png`` into ``--out``)::
+From the shell (writes ``try_all.csv`` and ``try_all.png`` into ``--out``,
+by default ``results/try_all/<image>/``)::
 
-    python -m bench.try_all ../shared/data/kesm/images/grayscale.png \\
+    segbench try-all ../shared/data/kesm/images/grayscale.png \\
         --truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3 --local
 
 ``--dark`` applies Fiji's rule (objects ``image <= t`` on the original
@@ -38,6 +39,7 @@ import pandas as pd
 
 import algorithms
 from algorithms import GlobalThreshold, Trial, try_all
+from bench.cli.help import command_parser
 from bench.data import VALUE_RULES, read_image, read_truth
 from bench.metrics import METRICS, confusion_counts, scores
 from bench.report.plots import overlay_rgb
@@ -114,6 +116,7 @@ def save_montage(
     *,
     title: str = "",
     columns: int = 5,
+    dark: bool = False,
 ) -> Path:
     """Save a grid: the image, then one panel per method.
 
@@ -121,31 +124,37 @@ def save_montage(
     :func:`bench.report.plots.overlay_rgb`) titled with the method, its threshold and
     its MCC; without, the foreground mask in white. A method without a
     threshold shows its reason in its panel; one whose threshold was "not
-    found" shows its mask and the reason.
+    found" shows its mask and the reason. With ``dark`` (the objects are
+    dark: ink on a page) masks are drawn as dark objects on white, so a page
+    reads as a page.
     """
+    shown = image  # the methods see the original intensities (Fiji's rule)
+    mask_map = "gray_r" if dark else "gray"
     panels = len(trials) + 1
-    columns = max(1, min(columns, panels))
-    rows = math.ceil(panels / columns)
     height, width = image.shape
-    size = 2.6
     aspect = height / width
+    # A wide image (a page) gets wider panels and fewer columns, so each panel stays
+    # readable: up to 3x the width of a square one, the montage about 15 inches wide.
+    size = 2.6 * min(max(1.0 / aspect, 1.0), 3.0)
+    columns = max(1, min(columns, panels, int(15 // size)))
+    rows = math.ceil(panels / columns)
     fig, axes = plt.subplots(
         rows, columns, figsize=(columns * size, rows * size * aspect + 0.5), squeeze=False
     )
     for ax in axes.flat:
         ax.set_axis_off()
-    axes.flat[0].imshow(image, cmap="gray", interpolation="nearest")
+    axes.flat[0].imshow(shown, cmap="gray", interpolation="nearest")
     axes.flat[0].set_title("image", fontsize=9)
     for ax, trial in zip(axes.flat[1:], trials, strict=False):
         label = trial.name
         if trial.mask is None:
             ax.imshow(np.full((height, width), 0.85), cmap="gray", vmin=0, vmax=1)
         elif truth is not None:
-            ax.imshow(overlay_rgb(image, truth, trial.mask, fov), interpolation="nearest")
+            ax.imshow(overlay_rgb(shown, truth, trial.mask, fov), interpolation="nearest")
             counts = confusion_counts(truth, trial.mask, fov)
             label += f"{_threshold_text(trial)}  MCC={scores(counts)['mcc']:.3f}"
         else:
-            ax.imshow(trial.mask, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
+            ax.imshow(trial.mask, cmap=mask_map, interpolation="nearest", vmin=0, vmax=1)
             label += _threshold_text(trial)
         ax.set_title(label, fontsize=8)
         note = _panel_text(trial)
@@ -168,10 +177,22 @@ def save_montage(
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bench.try_all IMAGE [--truth MASK] [--dark] [--median N] [--out DIR]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.try_all", description=__doc__.split("\n")[0]
+def parser(prog: str = "python -m bench.try_all") -> argparse.ArgumentParser:
+    """The command line of ``segbench try-all``."""
+    parser = command_parser(
+        prog,
+        "Every global threshold method on one image: a table (threshold, and with --truth\n"
+        "the confusion counts and scores) and a montage of the masks or TP/FP/FN overlays.\n"
+        "Writes try_all.csv and try_all.png into --out (default results/try_all/<image>/).",
+        [
+            (f"{prog} ../shared/data/kesm/images/grayscale.png", "thresholds and masks only"),
+            (
+                f"{prog} ../shared/data/kesm/images/grayscale.png "
+                "--truth ../shared/data/kesm/masks/groundtruth.png --dark --median 3",
+                "scored",
+            ),
+            (f"{prog} page.png --dark --ignore-white --out /tmp/page", "a page, elsewhere"),
+        ],
     )
     parser.add_argument("image", type=Path, help="image file (colour is averaged to grey)")
     parser.add_argument("--truth", type=Path, help="ground-truth mask file, to score each method")
@@ -185,8 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--median", type=int, default=1, help="median filter size first (1: none)")
     parser.add_argument("--ignore-black", action="store_true", help="do not count level 0")
     parser.add_argument("--ignore-white", action="store_true", help="do not count the top level")
-    parser.add_argument("--out", type=Path, default=Path("."), help="folder for try_all.csv/.png")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--out", type=Path, help="folder for try_all.csv/.png (default: results/try_all/<image>/)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.try_all") -> int:
+    """``segbench try-all IMAGE [--truth MASK] [--dark] [--median N] [--out DIR]``."""
+    args = parser(prog).parse_args(argv)
     try:
         image = read_image(args.image)
         value = args.truth_value if args.truth_value in VALUE_RULES else int(args.truth_value)
@@ -201,10 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.out is None:
+        args.out = Path("results") / "try_all" / args.image.stem
     args.out.mkdir(parents=True, exist_ok=True)
     with atomic_path(args.out / "try_all.csv") as tmp:
         table.to_csv(tmp, index=False)
-    save_montage(args.out / "try_all.png", image, trials, truth, title=args.image.name)
+    save_montage(
+        args.out / "try_all.png", image, trials, truth, title=args.image.name, dark=args.dark
+    )
     shown = [c for c in ("algo", "threshold", "found", "f1", "mcc", "reason") if c in table]
     print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"\nwritten: {args.out / 'try_all.csv'}, {args.out / 'try_all.png'}")

@@ -11,7 +11,8 @@ component updates and sync off) and checked for:
 * resources that failed to load,
 * images that did not decode (``complete`` and a natural width > 0);
 
-and a screenshot of the whole page is saved.
+then runs a script a test gives (sort a table, move a slider, read what the
+page shows) and saves a screenshot of the whole page.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class BrowserCheck:
         Width and height of the whole page, CSS pixels.
     screenshot : Path or None
         The PNG written, if one was asked for.
+    evaluated : object
+        What the ``script`` given to :func:`check_html` returned (JSON values).
     """
 
     images: int
@@ -81,6 +84,7 @@ class BrowserCheck:
     title: str = ""
     size: tuple[int, int] = (0, 0)
     screenshot: Path | None = None
+    evaluated: Any = None
 
     @property
     def ok(self) -> bool:
@@ -170,6 +174,7 @@ def check_html(
     width: int = 1280,
     timeout: float = 120.0,
     chromium: str | None = None,
+    script: str | None = None,
 ) -> BrowserCheck:
     """Load ``path`` in headless Chromium; return what went wrong and save a screenshot.
 
@@ -182,6 +187,10 @@ def check_html(
     timeout : float
         Seconds before giving up on the browser (a hung browser is an error,
         never a hang).
+    script : str, optional
+        A JavaScript expression evaluated once the page has loaded (after the
+        checks, before the screenshot); its JSON value is
+        :attr:`BrowserCheck.evaluated`. An exception in it is an error.
 
     Raises
     ------
@@ -221,7 +230,8 @@ def check_html(
         os.close(to_browser_r)
         os.close(from_browser_w)
         try:
-            return _drive(_Pipe(to_browser_w, from_browser_r, timeout), path, screenshot, width)
+            pipe = _Pipe(to_browser_w, from_browser_r, timeout)
+            return _drive(pipe, path, screenshot, width, script)
         finally:
             os.close(to_browser_w)
             os.close(from_browser_r)
@@ -232,7 +242,9 @@ def check_html(
                 process.wait()
 
 
-def _drive(pipe: _Pipe, path: Path, screenshot: str | Path | None, width: int) -> BrowserCheck:
+def _drive(
+    pipe: _Pipe, path: Path, screenshot: str | Path | None, width: int, script: str | None
+) -> BrowserCheck:
     target = pipe.send("Target.createTarget", url="about:blank")["targetId"]
     session = pipe.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
     for domain in ("Page", "Runtime", "Log", "Network"):
@@ -259,6 +271,14 @@ def _drive(pipe: _Pipe, path: Path, screenshot: str | Path | None, width: int) -
         page["title"],
         (int(page["width"]), int(page["height"])),
     )
+    if script is not None:
+        answer = pipe.send(
+            "Runtime.evaluate", session, expression=script, returnByValue=True, awaitPromise=True
+        )
+        if "exceptionDetails" in answer:
+            msg = f"The script failed in the page: {answer['exceptionDetails']}"
+            raise RuntimeError(msg)
+        check.evaluated = answer["result"].get("value")
     if screenshot is not None:
         height = max(int(page["height"]), 1)
         pipe.send(

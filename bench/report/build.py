@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,12 @@ import pandas as pd
 from omegaconf import OmegaConf
 from PIL import Image
 
+from bench._help import command_parser
 from bench._util import natural_key
+from bench.data import DatasetWarning
 from bench.data.predictions import PREDICTIONS
 from bench.metrics import METRICS
+from bench.progress import track
 from bench.report import figures
 from bench.report.images import ImageEvidence, gather_evidence, image_threshold_rows
 from bench.report.leaderboard import Board, boards, leaderboard, paired_tests, with_labels
@@ -56,8 +60,14 @@ def _jpeg(rgb: np.ndarray) -> bytes:
 
 
 def _split_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Images on each side of the dataset's train/test split, when the table records it."""
+    """Images on each side of the dataset's train/test split, where it means something.
+
+    Only a board with a learned method (``n_train`` > 0) depends on the split;
+    for thresholds alone the sides are labels of nothing.
+    """
     if "split" not in table or table["split"].isna().all():
+        return {}
+    if "n_train" not in table or not (table["n_train"].fillna(0) > 0).any():
         return {}
     images = table.drop_duplicates("image")["split"].fillna("unknown")
     return {str(k): int(v) for k, v in sorted(images.value_counts().items())}
@@ -252,6 +262,12 @@ def _board_report(
     )
     report.figures += curve_figures
     report.notes += notes
+    for preprocessing in chosen_preprocessings:
+        found = sorted(
+            (e for (_, kind), e in evidence.explorers.items() if kind == preprocessing),
+            key=lambda e: natural_key(e.image),
+        )
+        report.explorers += found[:curve_images]
     for config, image, which, score in requests:
         rgb = evidence.overlays.get((config, image))
         if rgb is not None:
@@ -270,7 +286,8 @@ def build_report(
     curve_preprocessings: int = 1,
     curve_images: int = 24,
     tests_top: int = 5,
-    thumbnail_size: int = 300,
+    thumbnail_size: int = 1024,
+    progress: bool = False,
 ) -> Report:
     """Leaderboards, tests and figures of every board in ``results``.
 
@@ -292,27 +309,43 @@ def build_report(
         configs, showing at most this many images each.
     tests_top : int
         Paired tests between the leader and the next ``tests_top - 1`` configs.
+    thumbnail_size : int
+        Longest side of the gallery's overlays (smaller images keep their own
+        size); the page shows them small and opens one at this size on a click.
+    progress : bool
+        Report progress over the boards on stderr (:mod:`bench.progress`).
     """
     if metric not in METRICS:
         msg = f"Unknown metric {metric!r}; choose one of {', '.join(METRICS)}."
         raise ValueError(msg)
-    reports = [
-        _board_report(
-            board,
-            results,
-            metric,
-            resamples,
-            seed,
-            images=images,
-            gallery_methods=gallery_methods,
-            curve_preprocessings=curve_preprocessings,
-            curve_images=curve_images,
-            tests_top=tests_top,
-            thumbnail_size=thumbnail_size,
-        )
-        for board in boards(results.table)
-    ]
-    return Report(reports, metric, resamples, seed, results.sources, results.notes, provenance())
+    found = list(boards(results.table))
+    # Re-reading a dataset repeats its warnings about files it left out: the report lists
+    # each once among its notes instead of printing it again.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DatasetWarning)
+        reports = [
+            _board_report(
+                board,
+                results,
+                metric,
+                resamples,
+                seed,
+                images=images,
+                gallery_methods=gallery_methods,
+                curve_preprocessings=curve_preprocessings,
+                curve_images=curve_images,
+                tests_top=tests_top,
+                thumbnail_size=thumbnail_size,
+            )
+            for board in track(found, "report", unit="boards", enabled=progress)
+        ]
+    notes = list(results.notes)
+    for item in caught:
+        if not issubclass(item.category, DatasetWarning):
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+        elif str(item.message) not in notes:
+            notes.append(str(item.message))
+    return Report(reports, metric, resamples, seed, results.sources, notes, provenance())
 
 
 def write_report(report: Report, folder: str | Path, stem: str = "leaderboard") -> list[Path]:
@@ -362,17 +395,26 @@ def _default_out(paths: Sequence[str]) -> Path:
     return Path("results") / "reports" / dt.datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m bench.report``."""
-    p = argparse.ArgumentParser(
-        prog="python -m bench.report",
-        description="Leaderboards, statistics and figures of benchmark runs.",
+def parser(prog: str = "python -m bench.report") -> argparse.ArgumentParser:
+    """The command line of ``segbench report`` (``python -m bench.report``)."""
+    p = command_parser(
+        prog,
+        "Leaderboards, statistics and figures of benchmark runs: per dataset, configs ranked\n"
+        "by the macro mean with bootstrap intervals, paired tests, regret, Pareto plot, curves\n"
+        "and overlays. Writes leaderboard.csv/.md/.html (one self-contained file) into --out.",
+        [
+            (f"{prog} results/multirun/2026-11-27/10-00-00", "a sweep: its report/ folder"),
+            (f"{prog} run_a run_b table.parquet --metric f1 --out my_report", "several runs"),
+            (f"{prog} my_table.parquet --dataset-config conf/dataset/kesm.yaml", "a bare table"),
+        ],
     )
     p.add_argument("results", nargs="+", help="run folders, sweep folders or table files")
     p.add_argument("--metric", default="mcc", choices=list(METRICS), help="score to rank on")
-    p.add_argument("--out", help="output folder (default: RESULT/report for one folder)")
-    p.add_argument("--resamples", type=int, default=2000, help="bootstrap draws (default 2000)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--out", help="output folder (default: RESULT/report for one folder, else results/reports)"
+    )
+    p.add_argument("--resamples", type=int, default=2000, help="bootstrap draws")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument(
         "--dataset-config",
         action="append",
@@ -385,9 +427,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bench.report") -> int:
     """Entry point; returns the exit status (2 for bad input)."""
-    args = parser().parse_args(argv)
+    args = parser(prog).parse_args(argv)
     start = time.perf_counter()
     try:
         results = load_results(args.results, _dataset_configs(args.dataset_config))
@@ -398,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.seed,
             images=not args.no_images,
             gallery_methods=args.gallery,
+            progress=True,
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

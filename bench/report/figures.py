@@ -32,6 +32,7 @@ from bench.run.curves import ThresholdCurve
 __all__ = [
     "distributions",
     "heatmap",
+    "method_family",
     "pareto",
     "pareto_front",
     "png_bytes",
@@ -147,19 +148,53 @@ def pareto(board: pd.DataFrame, metric: str) -> Figure:
     )
     order = np.argsort(runtime[front])
     ax.step(runtime[front][order], score[front][order], where="post", color="#D55E00", lw=1)
-    for x, y, name in zip(runtime[front], score[front], ranked["config"][front], strict=True):
-        ax.annotate(
-            _labels([name], 40)[name], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7
-        )
+    ax.set_xscale("log")
+    names = list(ranked["config"][front])
+    _place_labels(
+        ax,
+        list(zip(runtime[front], score[front], strict=True)),
+        [_labels(names, 40)[n] for n in names],
+    )
     for _, row in board[board["reference"]].iterrows():
         ax.axhline(row["macro"], color="#009E73", ls="--", lw=1, label=row["config"])
-    ax.set_xscale("log")
     ax.set_xlabel("median runtime per image, filter + segmenter (s, log scale)")
     ax.set_ylabel(f"mean per-image {metric} (macro)")
     ax.set_title(f"Cost against score: the Pareto front of runtime and {metric}", fontsize=11)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     return fig
+
+
+def _place_labels(ax: plt.Axes, points: list[tuple[float, float]], texts: list[str]) -> None:
+    """Label points so that no two labels overlap and none leaves the axes.
+
+    Greedy: each label, in order of its point's x, takes the first of a ring
+    of offsets (right/left, above/below, further out) whose box overlaps
+    neither an earlier label nor the axes' edge; a label that fits nowhere
+    is left out (the point stays; the table names it).
+    """
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed = []
+    offsets = [(dx, dy) for r in (1, 2, 3, 4) for dy in (4 * r, -10 * r) for dx in (5, -5)]
+    for (x, y), text in sorted(zip(points, texts, strict=True), key=lambda item: item[0][0]):
+        for dx, dy in offsets:
+            label = ax.annotate(
+                text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7,
+                ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top",
+                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.5"} if abs(dy) > 4 else None,
+            )  # fmt: skip
+            box = label.get_window_extent(renderer).expanded(1.05, 1.15)
+            inside = (
+                box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                and box.y1 <= frame.y1
+            )  # fmt: skip
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            label.remove()
 
 
 def distributions(
@@ -230,9 +265,56 @@ def _grid(n: int, panel: tuple[float, float], legend_rows: int) -> tuple[Figure,
     return fig, axes.ravel()
 
 
+# One marker shape per family, so a glance groups the methods; within a family the
+# colours are the Okabe–Ito set (distinct for the common colour-vision deficiencies).
+FAMILY_MARKERS = {
+    "global/clustering": "o",
+    "global/entropy": "s",
+    "global/fuzzy": "D",
+    "global/shape": "^",
+    "global/statistics": "v",
+    "local/moments": "P",
+    "local/rank": "X",
+    "local/other": "h",
+    "learned": "*",
+}
+_OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+              "#000000"]  # fmt: skip
+
+
+def method_family(name: str) -> str:
+    """A segmenter's family from where its class is defined: ``global/entropy``, ``local/rank``…
+
+    ``name`` may be a config label (``adaptive(offset=-20.0)``); an unknown
+    name is family ``other``.
+    """
+    import algorithms
+
+    try:
+        cls = algorithms.get_class(name.split("(")[0].strip())
+    except (algorithms.UnknownNameError, TypeError):
+        return "other"
+    module = cls.__module__.split(".")
+    if cls.kind == "global" and len(module) > 2:
+        return f"global/{module[-1]}"
+    if cls.kind == "local":
+        part = module[-1].removeprefix("local_").removeprefix("local")
+        return f"local/{part or 'other'}"
+    return cls.kind or module[-1]
+
+
 def _method_styles(methods: Sequence[str]) -> dict[str, tuple[object, str]]:
-    colours = sns.color_palette("tab10" if len(methods) <= 10 else "tab20", len(methods))
-    return {m: (colours[i], _MARKERS[i % len(_MARKERS)]) for i, m in enumerate(methods)}
+    """Colour and marker of each method, grouped by family (legend order: family, name)."""
+    families: dict[str, list[str]] = {}
+    for method in methods:
+        families.setdefault(method_family(method), []).append(method)
+    styles: dict[str, tuple[object, str]] = {}
+    extra = iter(_MARKERS)
+    for family in sorted(families):
+        marker = FAMILY_MARKERS.get(family) or next(extra)
+        for i, method in enumerate(sorted(families[family], key=natural_key)):
+            styles[method] = (_OKABE_ITO[i % len(_OKABE_ITO)], marker)
+    return styles
 
 
 def _legend(
@@ -250,7 +332,7 @@ def _legend(
             marker=None if lines else m,
             ls="-" if lines else "",
             markersize=7,
-            label=_short(name, 40),
+            label=f"{_short(name, 34)} · {method_family(name).split('/')[-1]}",
         )
         for name, (c, m) in styles.items()
     ]

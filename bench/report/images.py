@@ -18,6 +18,7 @@ note in the report, never a crash: the tables do not need the pixels.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,12 +31,19 @@ from algorithms import UnknownNameError, histogram
 from bench.data.predictions import PREDICTIONS, PredictionFolder
 from bench.metrics import confusion_counts
 from bench.report.leaderboard import with_labels
+from bench.report.model import Explorer
 from bench.report.plots import overlay_rgb
 from bench.report.replay import iter_samples, prepared_image, rebuild_segmenter
 from bench.report.second_observer import observer_masks, observer_row
 from bench.run.curves import ThresholdCurve, threshold_curve
 
-__all__ = ["ImageEvidence", "gather_evidence", "image_threshold_rows", "thumbnail"]
+__all__ = [
+    "EXPLORER_SIDE",
+    "ImageEvidence",
+    "gather_evidence",
+    "image_threshold_rows",
+    "thumbnail",
+]
 
 _COUNTS = ["tp", "fp", "fn", "tn"]
 
@@ -66,6 +74,44 @@ class ImageEvidence:
     overlays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     observer_rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    explorers: dict[tuple[str, str], Explorer] = field(default_factory=dict)
+
+
+EXPLORER_SIDE = 1024
+"""Longest side of an explorer's picture; larger images are sampled (scores stay exact)."""
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _explorer(
+    sample: Any, preprocessing: str, image: np.ndarray, curve: ThresholdCurve,
+    rows: pd.DataFrame, metric: str,
+) -> Explorer | None:  # fmt: skip
+    """The threshold explorer of one image (8-bit prepared images only; else None)."""
+    if image.dtype != np.uint8 or not curve.hist.integer:
+        return None
+    step = max(1, -(-max(image.shape) // EXPLORER_SIDE))
+    fov = sample.fov
+    methods = tuple(
+        (str(row["config"]), float(row["threshold"]), float(row[metric]))
+        for _, row in rows.iterrows()
+    )
+    return Explorer(
+        image=str(sample.id),
+        preprocessing=preprocessing,
+        grey_png=_png(np.ascontiguousarray(image[::step, ::step])),
+        truth_png=_png(np.ascontiguousarray(sample.truth[::step, ::step]).astype(np.uint8) * 255),
+        fov_png=None if fov is None else _png(np.ascontiguousarray(fov[::step, ::step]) * 255),
+        dark=rows["polarity"].iloc[0] == "dark",
+        step=step,
+        values=tuple(float(v) for v in curve.values),
+        scores=tuple(float(s) for s in curve.scores(metric)),
+        methods=methods,
+    )
 
 
 def image_threshold_rows(table: pd.DataFrame) -> pd.Series:
@@ -233,6 +279,9 @@ def _one_image(
             evidence.best_score[index] = best
         if keep_curve:
             evidence.curves[(sample.id, preprocessing)] = curve
+            found = _explorer(sample, preprocessing, image, curve, global_rows, metric)
+            if found is not None:
+                evidence.explorers[(sample.id, preprocessing)] = found
     for _, row in rows.iterrows():
         if (row["config"], sample.id) not in overlays:
             continue
@@ -256,5 +305,7 @@ def _one_image(
         if not _same_counts(confusion_counts(sample.truth, mask, sample.fov), row):
             mismatched.append(f"{sample.id}: {row['config']} (overlay)")
             continue
+        # The methods see the original intensities (Fiji's rule): the picture shows the image
+        # in its own polarity, ink dark on a page.
         rgb = overlay_rgb(image, sample.truth, mask, sample.fov)
         evidence.overlays[(row["config"], sample.id)] = thumbnail(rgb, thumbnail_size)

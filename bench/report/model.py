@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["BoardReport", "Overlay", "Report", "ReportFigure"]
+__all__ = ["BoardReport", "Explorer", "Overlay", "Report", "ReportFigure"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,29 @@ class Overlay:
     jpeg: bytes
 
 
+@dataclass(frozen=True)
+class Explorer:
+    """One image's threshold explorer: every global threshold, its exact score, its mask.
+
+    The page thresholds ``grey`` itself (objects: value > t, or value <= t
+    for dark objects, Fiji's rule), so the
+    overlay at any slider position is the mask a global method would give;
+    the score shown is ``scores`` at that position, computed from the
+    full-resolution image (the picture may be sampled: 1 pixel in ``step``).
+    """
+
+    image: str
+    preprocessing: str
+    grey_png: bytes  # 8-bit, the image the methods thresholded (after polarity and filter)
+    truth_png: bytes  # 0/255
+    fov_png: bytes | None  # 0/255, or None: the whole image
+    dark: bool  # dark objects: the object side of t is value <= t (the image is not inverted)
+    step: int
+    values: tuple[float, ...]  # threshold of each slider position, t = -1 first
+    scores: tuple[float, ...]  # the metric at each position
+    methods: tuple[tuple[str, float, float], ...]  # (config, its threshold, its table score)
+
+
 @dataclass
 class BoardReport:
     """Everything shown for one board."""
@@ -47,6 +70,7 @@ class BoardReport:
     gallery: list[Overlay] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     splits: dict[str, int] = field(default_factory=dict)  # images per split, when recorded
+    explorers: list[Explorer] = field(default_factory=list)
 
 
 @dataclass

@@ -18,7 +18,9 @@ Pixels outside the field of view are darkened.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 
@@ -79,23 +81,53 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
     return path
 
 
+MAX_OVERLAY_SIDE = 2048
+"""Pixels on the long side of a drawn overlay; larger images are sampled (the figure is
+800 px wide, so nothing visible is lost)."""
+
+
+def _sampled(array: Any, step: int) -> np.ndarray:
+    # Slicing works on arrays and on lazily read volumes (bench.scale.volumes), which read
+    # only the rows asked for; np.asarray alone would not turn a volume into pixels.
+    return np.asarray(array[::step, ::step])
+
+
 def save_overlay(
     path: str | Path,
-    image: np.ndarray,
-    truth: np.ndarray,
-    mask: np.ndarray,
-    fov: np.ndarray | None = None,
+    image: Any,
+    truth: Any,
+    mask: Any,
+    fov: Any = None,
     title: str = "",
+    *,
+    counts: Mapping[str, int] | None = None,
+    max_side: int = MAX_OVERLAY_SIDE,
 ) -> Path:
-    """Save the overlay with a legend of the four classes and their pixel counts."""
+    """Save the overlay with a legend of the four classes and their pixel counts.
+
+    ``image``, ``truth``, ``mask`` and ``fov`` may be arrays or lazily read
+    2-D volumes (a whole slide). An image longer than ``max_side`` pixels is
+    drawn from every n-th pixel (the title says so); the legend's counts are
+    then ``counts`` (``{"TP": …, "FP": …, "FN": …, "TN": …}``, the run's
+    exact counts) when given, else those of the sampled pixels, marked so.
+    """
+    height, width = truth.shape[-2:]
+    step = max(1, -(-max(height, width) // max_side))
+    image, truth, mask = (_sampled(a, step) for a in (image, truth, mask))
+    fov = None if fov is None else _sampled(fov, step)
+    if step > 1:
+        title = f"{title} (1 pixel in {step} per axis of {height}×{width})".strip()
     rgb = overlay_rgb(image, truth, mask, fov)
     inside = np.ones_like(truth) if fov is None else fov
-    counts = {
+    sampled = counts is None and step > 1
+    counts = dict(counts) if counts is not None else {
         "TP": np.count_nonzero(truth & mask & inside),
         "FP": np.count_nonzero(~truth & mask & inside),
         "FN": np.count_nonzero(truth & ~mask & inside),
         "TN": np.count_nonzero(~truth & ~mask & inside),
-    }
+    }  # fmt: skip
+    if sampled:
+        counts = {k: f"{v:,} sampled" for k, v in counts.items()}  # type: ignore[misc]
     height, width = truth.shape
     scale = 8 / max(height, width)
     fig, ax = plt.subplots(figsize=(max(width * scale, 4), max(height * scale, 4) + 0.8))
@@ -103,13 +135,19 @@ def save_overlay(
     ax.set_axis_off()
     ax.set_title(title, fontsize=10)
     handles = [
-        Patch(color=np.array(OVERLAY_COLOURS[k]) / 255, label=f"{k} ({counts[k]:,})")
+        Patch(color=np.array(OVERLAY_COLOURS[k]) / 255, label=f"{k} ({_count(counts[k])})")
         for k in ("TP", "FP", "FN")
     ]
-    handles.append(Patch(facecolor="0.5", edgecolor="k", label=f"TN ({counts['TN']:,}): image"))
+    handles.append(
+        Patch(facecolor="0.5", edgecolor="k", label=f"TN ({_count(counts['TN'])}): image")
+    )
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return _save(fig, path)
+
+
+def _count(value: Any) -> str:
+    return value if isinstance(value, str) else f"{int(value):,}"
 
 
 def save_histogram(

@@ -1,8 +1,10 @@
 """A :class:`bench.report.model.Report` as Markdown (tables) and as one self-contained HTML file.
 
 The HTML needs nothing but itself: figures are base64 PNG ``data:`` URIs,
-styles are inline, there is no script and no external link, so it opens
-from disk, offline, and can be mailed or archived as one file.
+styles and one small script (:mod:`bench.report.explore`: sortable and
+filterable tables, overlays that open at full size, the threshold explorer)
+are inline, and there is no external link, so it opens from disk, offline,
+and can be mailed or archived as one file.
 
 Every text that comes from data (dataset, image, method and config names,
 notes quoting them) is escaped: :func:`html.escape` in the HTML,
@@ -22,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from bench.metrics import get as get_metric
+from bench.report.explore import EXPLORE_CSS, EXPLORE_JS, explorer_html, filter_box
 from bench.report.model import BoardReport, Report
 from bench.report.plots import OVERLAY_COLOURS
 
@@ -136,6 +139,17 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _with_interval(value: float, low: float, high: float) -> str:
+    """``0.8946 [0.8801, 0.9077]``; the value alone when the interval is empty or a point.
+
+    A board of one image has nothing to resample: its "interval" would be the
+    value twice, which reads as certainty it does not have.
+    """
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)) or low == high:
+        return _num(value)
+    return f"{_num(value)} [{_num(low)}, {_num(high)}]"
+
+
 def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and text cells of a leaderboard as shown in the report."""
     metric = board["metric"].iloc[0] if len(board) else "score"
@@ -169,7 +183,7 @@ def leaderboard_rows(board: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 r["method"],
                 r["preprocessing"] or "—",
                 str(r["images"]),
-                f"{_num(r['macro'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}]",
+                _with_interval(r["macro"], r["ci_low"], r["ci_high"]),
                 _num(r["micro"]),
                 *(_num(r[c]) for c in extra),
                 _num(r["regret"]),
@@ -199,7 +213,7 @@ def test_rows(tests: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         [
             t["other"],
             str(t["n"]),
-            f"{_num(t['mean_difference'])} [{_num(t['ci_low'])}, {_num(t['ci_high'])}]",
+            _with_interval(t["mean_difference"], t["ci_low"], t["ci_high"]),
             f"{t['p_better']:.0%}" if not math.isnan(t["p_better"]) else "—",
             _p(t["wilcoxon_p"]),
             _p(t["holm_p"]),
@@ -304,8 +318,9 @@ def _html_table(
     rows: list[list[str]],
     text: tuple[int, ...],
     classes: list[str] | None = None,
+    table_id: str | None = None,
 ) -> str:
-    """An HTML table; the columns in ``text`` are left-aligned prose, the rest numbers."""
+    """An HTML table, sortable by a click on a header; ``text`` columns are left-aligned."""
 
     def cell(tag: str, i: int, value: str) -> str:
         css = ' class="text"' if i in text else ""
@@ -316,12 +331,19 @@ def _html_table(
     for k, row in enumerate(rows):
         css = f' class="{classes[k]}"' if classes and classes[k] else ""
         body.append(f"<tr{css}>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    ident = f' id="{table_id}"' if table_id else ""
+    return (
+        f'<table class="sortable"{ident}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _img(data: bytes, alt: str, kind: str = "png") -> str:
     text = base64.b64encode(data).decode("ascii")
-    return f'<img src="data:image/{kind};base64,{text}" alt="{html.escape(alt)}">'
+    return (
+        f'<img class="zoom" src="data:image/{kind};base64,{text}" alt="{html.escape(alt)}" '
+        'title="click: full size">'
+    )
 
 
 def _board_html(board: BoardReport, index: int) -> str:
@@ -333,7 +355,10 @@ def _board_html(board: BoardReport, index: int) -> str:
     parts = [
         f'<h2 id="board-{index}">{html.escape(board.name)}</h2>',
         f'<p class="meta">{html.escape(_board_meta(board))}</p>',
-        _html_table(*leaderboard_rows(lb), text=(1, 2), classes=classes),
+        filter_box(f"leaderboard-{index}"),
+        _html_table(
+            *leaderboard_rows(lb), text=(1, 2), classes=classes, table_id=f"leaderboard-{index}"
+        ),
     ]
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in board.notes]
     parts += [f"<h3>Statistics</h3><p>{html.escape(_test_sentence(board))}</p>"]
@@ -368,6 +393,15 @@ def _board_html(board: BoardReport, index: int) -> str:
             for config, figs in pairs.items()
         ]
         parts.append(f'<div class="gallery">{"".join(cells)}</div>')
+    if board.explorers:
+        metric = str(lb["metric"].iloc[0]) if len(lb) else "score"
+        parts.append(
+            "<h3>Threshold explorer</h3><p>Every global threshold of each image: move the "
+            f"slider to see the overlay and the exact {html.escape(metric)} at that threshold "
+            "(the same numbers as the table and the curves above); each method's choice is "
+            "marked. Documents and other dark-object images are shown in their own polarity.</p>"
+        )
+        parts += [explorer_html(e, metric) for e in board.explorers]
     return "\n".join(parts)
 
 
@@ -388,8 +422,9 @@ def to_html(report: Report) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>segbench leaderboard ({html.escape(report.metric)})</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{EXPLORE_CSS}</style></head><body>"
         f"<h1>segbench leaderboard</h1><p>{summary}</p>{notes}<ul>{toc}</ul>{boards}"
         f"<h2>Definitions</h2><dl>{definitions}</dl>"
-        f'<h2>Sources</h2><ul class="meta">{sources}</ul></body></html>\n'
+        f'<h2>Sources</h2><ul class="meta">{sources}</ul>'
+        f"<script>{EXPLORE_JS}</script></body></html>\n"
     )

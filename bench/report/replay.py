@@ -111,6 +111,10 @@ def _dataset_config(folder: Path) -> dict[str, Any] | None:
     return node
 
 
+SKIPPED_FILE = "skipped.txt"
+"""In a run folder: the dataset's warnings about files it left out, one per line."""
+
+
 def load_results(
     paths: Iterable[str | Path], dataset_configs: Iterable[Mapping[str, Any]] = ()
 ) -> ResultSet:
@@ -141,6 +145,11 @@ def load_results(
             table["image"] = table["image"].astype(str)
             tables.append(table.assign(_source=str(file)))
             sources.append(str(file))
+            skipped = file.parent / SKIPPED_FILE
+            if skipped.is_file():
+                for line in skipped.read_text(encoding="utf-8").splitlines():
+                    if line and line not in notes:
+                        notes.append(line)
             config = _dataset_config(file.parent)
             if config is None:
                 continue

@@ -38,6 +38,7 @@ import numpy as np
 
 from algorithms import LearnedSegmenter, Segmenter
 from algorithms.learned import FittedState, image_digest
+from bench.progress import Stages
 from bench.results import atomic_path
 
 __all__ = ["CACHE_FORMAT", "Fitted", "cache_path", "fit_learned", "safe_name", "training_key"]
@@ -202,6 +203,7 @@ def fit_learned(
     *,
     cache_dir: str | Path | None = None,
     label: str = "",
+    progress: bool = False,
 ) -> Fitted:
     """Fit a fresh copy of ``segmenter`` on prepared training arrays, through the cache.
 
@@ -216,6 +218,8 @@ def fit_learned(
         Folder of the cache (``<cache_dir>/learned/``); None: always fit.
     label : str
         Readable prefix of the cache file name (e.g. the dataset name).
+    progress : bool
+        Show training progress (epochs or trees, the loss) on stderr.
     """
     if not images:
         msg = (
@@ -233,7 +237,11 @@ def fit_learned(
             return Fitted(model, float(entry["t_train_s"]), True, len(images), key)
     model = type(segmenter)(**segmenter.get_params())
     start = time.perf_counter()
-    model.fit(list(images), list(truths), list(fovs))
+    stages = Stages(f"train {segmenter.name} on {len(images)} images", enabled=progress)
+    try:
+        model.fit(list(images), list(truths), list(fovs), progress=stages)
+    finally:
+        stages.close()
     t_train = time.perf_counter() - start
     if path is not None:
         _write_cache(path, key, model, t_train, len(images))

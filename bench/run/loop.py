@@ -21,6 +21,7 @@ import pandas as pd
 
 from algorithms import LearnedSegmenter
 from bench.data import Sample
+from bench.progress import Progress
 from bench.run.learned import Fitted, fit_learned
 from bench.run.plan import Plan
 from bench.run.stages import COLUMNS, Result, prepare
@@ -46,7 +47,9 @@ class Executor(Protocol):
     def finish(self) -> None: ...
 
 
-def fit_all(plan: Plan, train: list[Sample], cache_dir: str | Path | None) -> Fits:
+def fit_all(
+    plan: Plan, train: list[Sample], cache_dir: str | Path | None, progress: bool = False
+) -> Fits:
     """Fit every learned method once per filter, on the train samples as they will be seen."""
     fits: Fits = {}
     learned = [(i, s) for i, s in enumerate(plan.segmenters) if isinstance(s, LearnedSegmenter)]
@@ -64,8 +67,9 @@ def fit_all(plan: Plan, train: list[Sample], cache_dir: str | Path | None) -> Fi
                 fits[f, i] = Fitted(seg, float("nan"), False, seg.n_train_images_, "")
             else:
                 fits[f, i] = fit_learned(
-                    seg, images, truths, fovs, cache_dir=cache_dir, label=plan.dataset
-                )
+                    seg, images, truths, fovs, cache_dir=cache_dir, label=plan.dataset,
+                    progress=progress,
+                )  # fmt: skip
     return fits
 
 
@@ -90,8 +94,12 @@ def run_plan(
     *,
     on_result: Callable[[Result], None] | None = None,
     cache_dir: str | Path | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Score every configuration of ``plan`` on every sample with ``executor``; one row each.
+
+    ``progress``: training and the samples done are reported on stderr
+    (:mod:`bench.progress`).
 
     Prediction folders in the plan are paired with the samples first: a
     sample without a prediction is an error listing them all before any
@@ -109,14 +117,17 @@ def run_plan(
     if plan.learned:
         samples = list(samples)
         train = [s for s in samples if plan.side_of(s) == "train"]
-        fits = fit_all(plan, train, cache_dir)
+        fits = fit_all(plan, train, cache_dir, progress)
     rows: list[dict[str, Any]] = []
-    for sample in samples:
-        try:
-            rows.extend(executor.rows(plan, sample, plan.side_of(sample), fits, on_result))
-        except ValueError as error:
-            _name_the_sample(error, sample)
-            raise  # the same error and traceback: a bug stays a bug (bench.cli.errors)
+    total = len(samples) if hasattr(samples, "__len__") else None  # type: ignore[arg-type]
+    with Progress(f"run {plan.dataset}", total, unit="images", enabled=progress) as bar:
+        for sample in samples:
+            try:
+                rows.extend(executor.rows(plan, sample, plan.side_of(sample), fits, on_result))
+            except ValueError as error:
+                _name_the_sample(error, sample)
+                raise  # the same error and traceback: a bug stays a bug (bench.cli.errors)
+            bar.update()
     executor.finish()
     scored = {row["algo"] for row in rows}
     unscored = sorted({fitted.segmenter.name for fitted in fits.values()} - scored)

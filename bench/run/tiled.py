@@ -217,6 +217,7 @@ def evaluate_with_runner(
     run_dir: str | Path | None = None,
     on_result: Callable[[Result], None] | None = None,
     cache_dir: str | Path | None = None,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Run ``plan`` on ``data`` the way a ``runner`` config (``conf/runner/``) says.
 
@@ -224,13 +225,15 @@ def evaluate_with_runner(
     lazily read 2-D image is read whole for it. ``tiled`` and ``dask`` are
     the tiled executor (:func:`evaluate_tiled`) on the engine they name, with
     its partial results in ``run_dir``. Only the local runner trains learned
-    methods (with ``cache_dir``).
+    methods (with ``cache_dir``). ``progress`` (and the tiled runners'
+    ``runner.progress``) reports the work on stderr (:mod:`bench.progress`).
     """
     name = runner.get("name", "local")
     plan = plan.on(data)
     if name == "local":
         samples = data.in_memory() if isinstance(data, VolumeDataset) else data
-        return evaluate(samples, plan, repeat=repeat, on_result=on_result, cache_dir=cache_dir)
+        return evaluate(samples, plan, repeat=repeat, on_result=on_result, cache_dir=cache_dir,
+                        progress=progress)  # fmt: skip
     check_tileable(plan.metrics)  # before any engine starts
     if plan.predictions:
         msg = (
@@ -256,6 +259,7 @@ def evaluate_with_runner(
         return evaluate_tiled(
             data, plan, tile_shape=tuple(runner.get("tile", DEFAULT_TILE)),
             stack_histogram=bool(runner.get("stack_histogram", False)), engine=engine,
-            run_dir=run_dir, progress=bool(runner.get("progress", False)), runner=name,
+            run_dir=run_dir, progress=bool(runner.get("progress", False)) and progress,
+            runner=name,
             on_result=on_result,
         )  # fmt: skip

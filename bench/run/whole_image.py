@@ -226,6 +226,7 @@ def evaluate(
     score_split: str = "auto",
     allow_train_eval: bool = False,
     cache_dir: str | Path | None = None,
+    progress: bool = False,
     metrics: str | Iterable[str] = (),
     best_metric: str = "mcc",
 ) -> pd.DataFrame:
@@ -273,6 +274,9 @@ def evaluate(
     cache_dir : path, optional
         Where fitted learned models are cached (e.g. ``"results/cache"``);
         None fits them anew.
+    progress : bool
+        Report training and the images done on stderr (:mod:`bench.progress`:
+        a bar on a terminal, a few lines in a log).
     metrics : str or iterable of str
         Metrics or metric groups of :mod:`bench.metrics` computed besides the
         eight count-based scores (``"dibco"``, ``["pfm", "drd"]``), one
@@ -302,4 +306,6 @@ def evaluate(
         allow_train_eval=allow_train_eval, metrics=metrics, best_metric=best_metric,
     )  # fmt: skip
     samples = as_samples(data, truth, fov, polarity)
-    return run_plan(plan, samples, executor, on_result=on_result, cache_dir=cache_dir)
+    return run_plan(
+        plan, samples, executor, on_result=on_result, cache_dir=cache_dir, progress=progress
+    )

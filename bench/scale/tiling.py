@@ -55,7 +55,7 @@ from bench.run.plan import FilterSpec, MethodSpec, as_filter, as_segmenter
 from bench.run.stages import prepare, segment
 from bench.scale.engines import Engine, ThreadEngine
 from bench.scale.tile_store import Progress, RunStore
-from bench.scale.volumes import Volume, as_source, content_identity, open_output
+from bench.scale.volumes import BinaryVolume, Volume, as_source, content_identity, open_output
 
 __all__ = [
     "Tile",
@@ -401,6 +401,8 @@ def segment_tiled(
     polarity: str = "bright",
     tile_shape: int | Sequence[int] = DEFAULT_TILE,
     stack_histogram: bool = False,
+    truth_value: int | str = 255,
+    fov_value: int | str = 255,
     out: Any = None,
     filtered_out: Any = None,
     engine: Engine | None = None,
@@ -419,8 +421,9 @@ def segment_tiled(
     segmenter, filter
         As in :func:`bench.evaluate`: a name, ``{"name": ..., **params}`` or
         an instance; ``filter=None`` for no filter.
-    truth, fov : boolean arrays or volumes of the image's shape, optional
-        Ground truth (for counts and scores) and field of view.
+    truth, fov : arrays, volumes or paths of the image's shape, optional
+        Ground truth (for counts and scores) and field of view: boolean, or
+        labels read by ``truth_value`` / ``fov_value``.
     fov_for_threshold : bool
         Whether global methods estimate their threshold inside ``fov`` (True)
         or from the whole image (False); counts are always inside ``fov``.
@@ -432,6 +435,10 @@ def segment_tiled(
     stack_histogram : bool
         For 3-D stacks and global methods: one threshold from the whole
         stack's histogram instead of one per slice.
+    truth_value, fov_value : int or "nonzero"
+        The rule that reads a non-boolean truth or field of view, as datasets
+        do (``bench.data.value_mask``): the foreground value (255: a uint8
+        {0, 255} mask), or "nonzero". Boolean inputs are used as they are.
     out, filtered_out : array, Volume or path (.npy, .zarr), optional
         Where to write the mask (bool) and the filtered image; a path is
         created (or, when resuming, reopened).
@@ -462,6 +469,7 @@ def segment_tiled(
     return segment_tiled_group(
         image, [segmenter], filter, truth=truth, fov=fov, fov_for_threshold=fov_for_threshold,
         polarity=polarity, tile_shape=tile_shape, stack_histogram=stack_histogram, outs=[out],
+        truth_value=truth_value, fov_value=fov_value,
         filtered_out=filtered_out, engine=engine, run_dir=run_dir, progress=progress,
         label=label, on_unit=on_unit,
     )[0]  # fmt: skip
@@ -478,6 +486,8 @@ def segment_tiled_group(
     polarity: str = "bright",
     tile_shape: int | Sequence[int] = DEFAULT_TILE,
     stack_histogram: bool = False,
+    truth_value: int | str = 255,
+    fov_value: int | str = 255,
     outs: Sequence[Any] | None = None,
     filtered_out: Any = None,
     engine: Engine | None = None,
@@ -530,6 +540,10 @@ def segment_tiled_group(
     local_halo = max((seg.halo() for seg in segs if not isinstance(seg, GlobalThreshold)),
                      default=0)  # fmt: skip
     image, truth, fov = as_source(image, "image"), as_source(truth, "truth"), as_source(fov, "fov")
+    if truth is not None and np.dtype(truth.dtype) != bool:
+        truth = BinaryVolume(truth, truth_value)
+    if fov is not None and np.dtype(fov.dtype) != bool:
+        fov = BinaryVolume(fov, fov_value)
     _check_inputs(image, truth, fov, polarity)
     for seg in segs:
         if not seg.tileable:

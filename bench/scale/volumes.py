@@ -291,7 +291,7 @@ def content_identity(source: Any) -> Any:
     if hasattr(source, "identity"):
         return source.identity()
     if hasattr(source, "volume"):  # BinaryVolume
-        return {**source.volume.identity(), "truth_value": source.truth_value}
+        return {**content_identity(source.volume), "truth_value": source.truth_value}
     if isinstance(source, np.ndarray):
         digest = hashlib.sha256()
         flat = np.ascontiguousarray(source).reshape(-1).view(np.uint8)
@@ -321,8 +321,9 @@ class BinaryVolume:
     them, as :func:`bench.data.read_truth` does for whole files.
     """
 
-    def __init__(self, volume: Volume, truth_value: int | str = 255) -> None:
-        self.volume = volume
+    def __init__(self, volume: Any, truth_value: int | str = 255) -> None:
+        self.volume = volume  # a Volume, or any array (ndarray, Zarr) of labels
+        self.source = str(getattr(volume, "path", f"array of dtype {volume.dtype}"))
         self.truth_value = truth_value
         self.shape = volume.shape
         self.dtype = np.dtype(bool)
@@ -341,7 +342,7 @@ class BinaryVolume:
         if found.size > 2 or (found.size == 2 and self.truth_value not in found):
             shown = ", ".join(str(v) for v in found[:12])
             msg = (
-                f"Ground truth {self.volume.path} is not binary under the rule foreground == "
+                f"Ground truth {self.source} is not binary under the rule foreground == "
                 f"{self.truth_value}: found values {shown}. Set the dataset's truth_value."
             )
             raise ValueError(msg)

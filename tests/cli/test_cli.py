@@ -122,6 +122,13 @@ def test_multirun_writes_each_job_and_a_gathered_table(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     jobs = sorted(sweep.glob("*/metrics.parquet"))
     assert len(jobs) == 4
+    # No table per job: the sweep counts its jobs, then prints the combined top configs
+    # (one image: no degenerate interval) and where the report is.
+    assert "segbench: sweep 4/4 jobs in " in done.stderr
+    summary = done.stdout[done.stdout.index("kesm: top 4 by mean mcc over 1 image(s)") :]
+    assert len([ln for ln in summary.splitlines() if ln.startswith(("   1.", "   4."))]) == 2
+    assert "[" not in summary.splitlines()[1]
+    assert f"report: {sweep / 'report' / 'leaderboard.html'}" in done.stdout
     table = pd.read_parquet(sweep / "metrics.parquet")
     assert len(table) == 4
     assert set(zip(table["algo"], table["filter_size"], strict=True)) == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -81,7 +82,7 @@ def test_html_is_self_contained_with_every_figure(kesm_report, tmp_path: Path) -
     sources = re.findall(r'src="([^"]*)"', page)
     assert sources
     assert all(s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for s in sources)
-    assert not re.search(r"<script|<link|https?://", page)
+    assert not re.search(r"<script src|<link|https?://", page)  # its one script is inline
     titles = [f.title for f in kesm_report.boards[0].figures]
     assert titles[:3] == [
         "Score by method and preprocessing",
@@ -92,7 +93,9 @@ def test_html_is_self_contained_with_every_figure(kesm_report, tmp_path: Path) -
     assert any(t.startswith("Histograms with every method") for t in titles)
     gallery = kesm_report.boards[0].gallery
     assert {o.config.split(" | ")[0].split("(")[0] for o in gallery} == {"otsu", "li", "adaptive"}
-    assert len(sources) == len(titles) + len(gallery)
+    explorers = kesm_report.boards[0].explorers
+    assert len(explorers) == 1  # the one image; its picture and its truth are two sources
+    assert len(sources) == len(titles) + len(gallery) + 2 * len(explorers)
 
 
 def test_unreachable_images_leave_a_note_not_a_crash(tmp_path: Path) -> None:
@@ -260,6 +263,26 @@ def test_an_unreadable_second_observer_file_is_reported_not_silent(
     assert "SECOND OBSERVER INCOMPLETE" in (tmp_path / "out" / "leaderboard.md").read_text()
 
 
+def test_overlays_show_dark_object_images_in_their_own_polarity(tmp_path: Path) -> None:
+    # DIBCO's ink is dark on a bright page: the methods see the original intensities
+    # (objects image <= t) and so does the reader: the TN pixels show the page, bright.
+    config = {**dataset_config("dibco2009"), "limit": 1}
+    try:
+        data = bench.data.from_config(config)
+        sample = next(iter(data))
+    except FileNotFoundError as error:
+        pytest.skip(f"the shared data is not here: {error}")
+    bench.evaluate(data, ["otsu"], [None]).to_parquet(tmp_path / "t.parquet")
+    report = build_report(load_results([tmp_path / "t.parquet"], [config]), resamples=50)
+    (overlay,) = [o for o in report.boards[0].gallery if o.which == "best"]
+    with Image.open(io.BytesIO(overlay.jpeg)) as picture:
+        grey = np.asarray(picture.convert("L"), dtype=float)
+    assert max(grey.shape) == min(max(sample.image.shape[:2]), 1024)  # native, up to 1024 px
+    assert np.median(grey) > 128
+    explorer = report.boards[0].explorers[0]
+    assert explorer.dark  # the page's script keeps value <= t as the objects
+
+
 HOSTILE = "<script>alert(1)</script>"
 
 
@@ -278,7 +301,8 @@ def test_names_from_data_are_text_in_markdown_and_html(tmp_path: Path) -> None:
     markdown = (tmp_path / "leaderboard.md").read_text()
     page = (tmp_path / "leaderboard.html").read_text()
     assert not re.search(r"(?<!\\)<", markdown)  # every < escaped: no raw HTML
-    assert "<script" not in page
+    assert "<script>alert" not in page
+    assert page.count("<script") == 1  # the report's own inline script, and no other
     assert "## \\<script\\>alert(1)\\</script\\>" in markdown
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     # Every table line still has its columns: no name adds a cell or a line.

@@ -77,3 +77,50 @@ def test_histogram_figure_of_a_16_bit_image_is_one_outline(tmp_path, monkeypatch
     assert (counts[7], counts[0], counts[1], counts[10]) == (9, 1, 0, 1)
     assert (edges[0], edges[-1], edges.size) == (-0.5, 65535.5, 65537)
     plt.close(drawn[0])
+
+
+def test_markers_group_methods_by_family() -> None:
+    from bench.report.figures import _method_styles, method_family
+
+    methods = ["otsu", "isodata", "li", "yen", "sauvola", "niblack", "bernsen", "mean"]
+    styles = _method_styles(methods)
+    for a in methods:
+        for b in methods:
+            same_family = method_family(a) == method_family(b)
+            assert (styles[a][1] == styles[b][1]) == same_family, (a, b)
+            if same_family and a != b:
+                assert styles[a][0] != styles[b][0]  # told apart by colour within a family
+    assert method_family("adaptive(offset=-20.0)") == method_family("adaptive")
+    assert method_family("no_such_method") == "other"
+
+
+def test_pareto_labels_never_overlap_and_stay_inside_the_axes() -> None:
+    import numpy as np
+
+    from bench.report.figures import pareto
+
+    n = 16
+    runtime = np.geomspace(1e-3, 2e-3, n)  # a crowded front: close in time, rising in score
+    board = pd.DataFrame(
+        {
+            "config": [f"method_{i} | median(size={2 * i + 1})" for i in range(n)],
+            "macro": np.linspace(0.80, 0.81, n),
+            "median_runtime_s": runtime,
+            "reference": False,
+        }
+    )
+    fig = pareto(board, "mcc")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert boxes  # some labels fit
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0
+        assert a.x1 <= frame.x1
+        assert frame.y0 <= a.y0
+        assert a.y1 <= frame.y1
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+    plt.close(fig)

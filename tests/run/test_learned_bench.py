@@ -71,9 +71,9 @@ def test_learned_model_sees_images_as_they_are_scored(monkeypatch) -> None:
     seen: list[np.ndarray] = []
     original = algorithms.learned.PixelClassifier._fit
 
-    def spy(self, images, truths, fovs):
+    def spy(self, images, truths, fovs, progress):
         seen.extend(images)
-        return original(self, images, truths, fovs)
+        return original(self, images, truths, fovs, progress)
 
     monkeypatch.setattr(algorithms.learned.PixelClassifier, "_fit", spy)
     samples = _samples()

@@ -117,9 +117,10 @@ def test_progress_lines_count_tiles_and_resumed_ones() -> None:
     bar.update()
     bar.close()
     lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("segbench: slide segment 4/10 tiles (4 resumed)")
-    assert lines[-1].startswith("segbench: slide segment 5/10 tiles (4 resumed)")
-    assert "s left" in lines[-1]
+    assert lines[0].startswith("segbench: slide segment 4/10 tiles, ")
+    assert "s left (resumed 4)" in lines[0]
+    assert lines[-1].startswith("segbench: slide segment 5/10 tiles in ")
+    assert lines[-1].endswith("s (resumed 4)")
 
 
 def test_a_tiled_run_prints_progress_when_asked(capsys, stack) -> None:

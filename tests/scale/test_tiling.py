@@ -205,7 +205,11 @@ def test_tile_grid_covers_the_image_once_with_clipped_halos() -> None:
         ({"tile_shape": (4, 2, 1)}, "tile_shape"),
         ({"polarity": "dim"}, "polarity must be 'bright' or 'dark'"),
         ({"truth": np.zeros((3, 3), bool)}, r"truth has shape \(3, 3\)"),
-        ({"truth": np.zeros((50, 67), np.uint8)}, "truth must be boolean"),
+        # labels are read by truth_value (255), as datasets read them: 0/1 labels are not
+        (
+            {"truth": (np.arange(50 * 67).reshape(50, 67) % 2).astype(np.uint8)},
+            r"not binary under the rule foreground == 255: found values 0, 1",
+        ),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(scene, kwargs, message) -> None:
