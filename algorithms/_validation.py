@@ -157,15 +157,45 @@ def check_mask(mask: object, shape: tuple[int, ...], *, name: str = "mask") -> n
     return mask
 
 
+def check_int(value: object, *, name: str, minimum: int | None = None, hint: str = "") -> int:
+    """Return ``value`` as an int, or raise: the one integer rule of the package.
+
+    Integers (Python or NumPy) pass; so do whole-number floats such as ``3.0``,
+    which YAML files and command-line overrides produce; booleans and other
+    floats are refused. ``hint`` explains the unit in the message.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or (minimum is not None and value < minimum)
+    ):
+        bound = "" if minimum is None else f" >= {minimum}"
+        msg = f"{name} must be an integer{bound}{f' ({hint})' if hint else ''}; got {value!r}."
+        raise ValueError(msg)
+    return int(value)
+
+
+def check_finite(value: object, *, name: str) -> float:
+    """Return ``value`` as a finite float (booleans refused), or raise."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not np.isfinite(number):
+        msg = f"{name} must be a finite number; got {value!r}."
+        raise ValueError(msg)
+    return number
+
+
 def check_odd_window(value: object, *, name: str) -> int:
     """Return a window size that is an odd positive integer, or raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            msg = f"{name} must be an odd positive integer; got {value!r}."
-            raise ValueError(msg)
-    value = int(value)
+    try:
+        value = check_int(value, name=name)
+    except ValueError:
+        msg = f"{name} must be an odd positive integer; got {value!r}."
+        raise ValueError(msg) from None
     if value < 1 or value % 2 == 0:
         suggestion = max(1, value + 1 if value % 2 == 0 else 1)
         msg = (

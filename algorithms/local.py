@@ -47,24 +47,12 @@ from scipy import ndimage
 
 from ._base import LocalThreshold
 from ._registry import register
-from ._validation import check_choice, check_odd_window
+from ._validation import check_choice, check_finite, check_odd_window
 from .windows import SHAPES, check_radius, square_sum
 
 __all__ = ["Adaptive", "WindowThreshold", "box_sum", "check_finite", "map_row_blocks", "row_blocks"]
 
 T = TypeVar("T")
-
-
-def check_finite(value: object, *, name: str) -> float:
-    """Return ``value`` as a finite float, or raise."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not np.isfinite(number):
-        msg = f"{name} must be a finite number; got {value!r}."
-        raise ValueError(msg)
-    return number
 
 
 class WindowThreshold(LocalThreshold):

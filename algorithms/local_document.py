@@ -45,9 +45,8 @@ from scipy import ndimage
 
 from ._base import LocalThreshold
 from ._registry import register
-from ._validation import check_choice
+from ._validation import check_choice, check_finite, check_int
 from .global_thresholds import Otsu
-from .local import check_finite
 from .windows import check_radius, square_sum, window_max, window_min, window_moments
 
 __all__ = ["Gatos", "ISauvola", "Su", "Wan", "contrast_levels"]
@@ -246,10 +245,7 @@ class Su(_ContrastMixin, _DocumentThreshold):
     def _ink(self, image: np.ndarray) -> np.ndarray:
         _check_uint8(image, "Su")
         radius = check_radius(self.radius)
-        n_min = self.n_min
-        if isinstance(n_min, bool) or not isinstance(n_min, (int, np.integer)) or n_min < 1:
-            msg = f"n_min must be an integer >= 1; got {n_min!r}."
-            raise ValueError(msg)
+        n_min = check_int(self.n_min, name="n_min", minimum=1)
         high = self._high_contrast(image)
         values = np.where(high, image, 0).astype(np.int64)
         count = square_sum(high.astype(np.int64), radius)

@@ -28,7 +28,8 @@ from typing import ClassVar
 import numpy as np
 
 from ._registry import register
-from .local import WindowThreshold, check_finite, map_row_blocks
+from ._validation import check_finite
+from .local import WindowThreshold, map_row_blocks
 from .windows import Moments, window_moments
 
 __all__ = ["BradleyRoth", "LocalMean", "Niblack", "Nick", "Phansalkar", "Sauvola", "WolfJolion"]

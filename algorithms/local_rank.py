@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import register
-from .local import WindowThreshold, check_finite, map_row_blocks
+from ._validation import check_finite
+from .local import WindowThreshold, map_row_blocks
 from .windows import window_max, window_median, window_min, window_otsu
 
 __all__ = ["Bernsen", "Contrast", "LocalMedian", "LocalOtsu", "MidGrey"]

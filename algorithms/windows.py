@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from ._validation import check_choice
+from ._validation import check_choice, check_int
 
 __all__ = [
     "SHAPES",
@@ -58,15 +58,8 @@ _CV2_TYPES = (np.uint8, np.uint16, np.int16, np.float32, np.float64)
 
 def check_radius(value: object, *, name: str = "radius") -> int:
     """Return a window radius that is an integer ≥ 1, or raise."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        msg = (
-            f"{name} must be an integer >= 1 (pixels from the centre to the window's edge); "
-            f"got {value!r}. Fiji's default is 15."
-        )
-        raise ValueError(msg)
-    return int(value)
+    hint = "pixels from the centre to the window's edge; Fiji's default is 15"
+    return check_int(value, name=name, minimum=1, hint=hint)
 
 
 def half_widths(radius: int, shape: str) -> np.ndarray:

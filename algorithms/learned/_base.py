@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -89,14 +88,6 @@ def import_optional(module: str, *, extra: str, purpose: str):
             f"install with `pip install -e .[{extra}]` (from the repository root)."
         )
         raise MissingDependencyError(msg) from error
-
-
-def check_int(value: object, *, name: str, minimum: int) -> int:
-    """Return ``value`` if it is an integer >= ``minimum`` (booleans refused), or raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        msg = f"{name} must be an integer >= {minimum}; got {value!r}."
-        raise ValueError(msg)
-    return int(value)
 
 
 def image_digest(image: np.ndarray) -> str:

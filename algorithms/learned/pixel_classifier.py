@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from .._registry import register
-from ._base import LearnedSegmenter, StateError, check_int
+from .._validation import check_int
+from ._base import LearnedSegmenter, StateError
 from .features import DEFAULT_SIGMAS, features_halo, filter_features
 
 __all__ = ["PixelClassifier"]

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from .._registry import register
-from .._validation import check_choice, check_positive
-from ._base import LearnedSegmenter, StateError, check_int, import_optional
+from .._validation import check_choice, check_int, check_positive
+from ._base import LearnedSegmenter, StateError, import_optional
 
 __all__ = ["UNet"]
 
