@@ -7,6 +7,7 @@ subcommand     what it does (its code)
 ``report``     leaderboards and the HTML report (:mod:`bench.report.build`)
 ``try-all``    every global method on one image (:mod:`bench.cli.try_all`)
 ``publish``    the published leaderboard (:mod:`bench.cli.publish`)
+``score``      another tool's masks or score maps (:mod:`bench.cli.score`)
 ``list``       methods, filters, datasets, metrics (:mod:`bench.cli.listing`)
 ``completion`` the shell completion script (:mod:`bench.cli.completion`)
 =============  ==========================================================
@@ -47,6 +48,12 @@ def _publish(argv: list[str]) -> int:
     return main(argv, prog="segbench publish")
 
 
+def _score(argv: list[str]) -> int:
+    from bench.cli.score import main
+
+    return main(argv, prog="segbench score")
+
+
 def _list(argv: list[str]) -> int:
     from bench.cli.listing import main
 
@@ -64,6 +71,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
     "report": (_report, "leaderboards, statistics and the HTML report of runs"),
     "try-all": (_try_all, "every global threshold method on one image: table and montage"),
     "publish": (_publish, "regenerate the published leaderboard of the shared datasets"),
+    "score": (_score, "score another tool's masks or score maps (folders) like a method"),
     "list": (_list, "methods, filters, datasets and metrics, one line each (wildcards)"),
     "completion": (_completion, "print the shell completion script (bash, zsh)"),
 }

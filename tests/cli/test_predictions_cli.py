@@ -248,3 +248,32 @@ def test_a_tiled_run_saves_tiff_masks_that_pair_back(tmp_path: Path) -> None:
                       'algo.pattern="{id}.tif"')  # fmt: skip
     counts = ["image", "tp", "fp", "fn", "tn"]
     pd.testing.assert_frame_equal(first[counts], again[counts])
+
+
+def test_segbench_score_folders_with_a_pattern_as_one_board(tmp_path: Path, tool_masks) -> None:
+    """``segbench score A B --pattern '{id}.png'``: no Hydra quoting, one sweep of the tools."""
+    sample = next(iter(bench.builtin_sample()))
+    folders = [str(folder) for folder, _ in tool_masks.values()]
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cli.segbench", "score", *folders, "--pattern", "{id}.png",
+         "filter=none", "report.resamples=50", f"hydra.sweep.dir={tmp_path / 'sweep'}", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "sweep" / "metrics.csv")
+    assert sorted(table["method"]) == ["opencv", "skimage"]
+    for name, (_, mask) in tool_masks.items():
+        row = table[table["method"] == name].iloc[0]
+        assert row["tp"] == int((mask & sample.truth).sum())
+        assert row["fp"] == int((mask & ~sample.truth).sum())
+
+
+def test_segbench_score_without_a_folder_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.cli.score import main, overrides
+
+    assert main(["dataset=dibco2009"]) == 2
+    assert "needs at least one folder" in capsys.readouterr().err
+    words = overrides(["/a b/x"], {"pattern": "{id}.png", "objects": None}, ["dataset=kesm"])
+    assert words == ['algo=predictions', 'algo.path="/a b/x"', 'algo.pattern="{id}.png"',
+                     "dataset=kesm"]  # fmt: skip
