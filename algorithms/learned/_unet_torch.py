@@ -164,64 +164,41 @@ def train(
 ) -> tuple[UNetNetwork, list[float]]:
     """Train a network on random crops; return it (on the CPU, in eval mode) and the losses."""
     with exact_kernels(device):
-        return _train(
-            images, truths, fovs, depth=depth, base_channels=base_channels,
-            crop_size=crop_size, batch_size=batch_size, steps=steps,
-            learning_rate=learning_rate, augment=augment, device=device, seed=seed, log=log,
-        )  # fmt: skip
-
-
-def _train(
-    images: list[np.ndarray],
-    truths: list[np.ndarray],
-    fovs: list[np.ndarray | None],
-    *,
-    depth: int,
-    base_channels: int,
-    crop_size: int,
-    batch_size: int,
-    steps: int,
-    learning_rate: float,
-    augment: bool,
-    device: str,
-    seed: int,
-    log: Callable[[int, float], None] | None,
-) -> tuple[UNetNetwork, list[float]]:
-    with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched
-        torch.manual_seed(seed)
-        network = UNetNetwork(depth, base_channels)
-    network.to(device).train()
-    rng = np.random.default_rng(seed)
-    xs = [_pad_to(standardize(image), crop_size) for image in images]
-    ys = [_pad_to(truth.astype(np.float32), crop_size) for truth in truths]
-    # Pixels added by padding, and those outside the field of view, teach nothing.
-    ws = [
-        _pad_to(np.ones(t.shape, np.float32) if f is None else f.astype(np.float32), crop_size)
-        for t, f in zip(truths, fovs, strict=True)
-    ]
-    for w, t in zip(ws, truths, strict=True):
-        w[t.shape[0] :, :] = 0
-        w[:, t.shape[1] :] = 0
-    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / steps))
-    )
-    loss_function = nn.BCEWithLogitsLoss(reduction="none")
-    losses = []
-    for step in range(steps):
-        x, y, w = (
-            torch.from_numpy(a).to(device)
-            for a in _random_crops(rng, xs, ys, ws, crop_size, batch_size, augment)
+        with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched
+            torch.manual_seed(seed)
+            network = UNetNetwork(depth, base_channels)
+        network.to(device).train()
+        rng = np.random.default_rng(seed)
+        xs = [_pad_to(standardize(image), crop_size) for image in images]
+        ys = [_pad_to(truth.astype(np.float32), crop_size) for truth in truths]
+        # Pixels added by padding, and those outside the field of view, teach nothing.
+        ws = [
+            _pad_to(np.ones(t.shape, np.float32) if f is None else f.astype(np.float32), crop_size)
+            for t, f in zip(truths, fovs, strict=True)
+        ]
+        for w, t in zip(ws, truths, strict=True):
+            w[t.shape[0] :, :] = 0
+            w[:, t.shape[1] :] = 0
+        optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * step / steps))
         )
-        loss = (loss_function(network(x), y) * w).sum() / w.sum().clamp(min=1.0)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        losses.append(float(loss.detach()))
-        if log is not None:
-            log(step, losses[-1])
-    return network.cpu().eval(), losses
+        loss_function = nn.BCEWithLogitsLoss(reduction="none")
+        losses = []
+        for step in range(steps):
+            x, y, w = (
+                torch.from_numpy(a).to(device)
+                for a in _random_crops(rng, xs, ys, ws, crop_size, batch_size, augment)
+            )
+            loss = (loss_function(network(x), y) * w).sum() / w.sum().clamp(min=1.0)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            losses.append(float(loss.detach()))
+            if log is not None:
+                log(step, losses[-1])
+        return network.cpu().eval(), losses
 
 
 def predict_logits(
