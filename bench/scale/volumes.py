@@ -244,6 +244,11 @@ class ChunkReader:
     aligned to the chunks (:func:`tile_shape_for`) each chunk is then
     decoded about once per pass; :attr:`decoded` counts decodes.
 
+    Threads: numcodecs' Blosc uses its own threads only when called from the
+    main thread (a run on one worker thread: it decodes on both cores); from
+    the worker threads of a 2-thread run it decodes in the calling thread,
+    so the two never compete for the cores.
+
     :meth:`of` returns None for layouts it does not read (sharding, codecs
     other than Blosc and Zstd, filters, other stores, big-endian data):
     Zarr reads those itself.

@@ -50,15 +50,19 @@ counts must be the same in the three.
 slide, each the slide rolled by a seeded random shift of up to ±64 rows and
 columns (its truth likewise) — cheap to make, and no two slices alike. It is
 written twice: as ``.npy`` stacks and as Zarr arrays compressed with Blosc
-LZ4 (no shuffle: a byte shuffle does nothing to uint8, a bit shuffle
-halves the decode speed for 10 % smaller files), in chunks of 32 full
-rows of one slice (560 kB). Why: LZ4 decodes at memory speed (the noisy
-image hardly compresses, the truth shrinks ~10×; Zstd level 1 saves 13 % on
-the image but decodes ~30 % slower); chunks spanning the row make tiles of
-full rows (:func:`bench.scale.volumes.tile_shape_for`) that cut no chunk
-across, and 32 rows keep the 1-row halo of a median 3×3 to a chunk per
-side, which :class:`bench.scale.volumes.ChunkReader` decodes once and
-shares with the neighbour tile. Then, each in its own process:
+LZ4 level 5, no shuffle, in chunks of 32 full rows of one slice (560 kB).
+Why (measured on 32-row chunks of this slide, one thread): LZ4 writes at
+540-850 Mpx/s and decodes the truth (which shrinks to 7 %) at ~2,000
+Mpx/s; the noisy image does not compress, and Blosc then stores it as it
+is and copies it back (13,000 Mpx/s). Zstd level 1 saves 16 % of the image
+and halves the truth but decodes them at 430 and 840 Mpx/s; LZ4-HC
+decodes the truth faster but writes at 7-86 Mpx/s; a bit shuffle saves
+~40 % of the truth and halves its decode speed; a byte shuffle does nothing
+to 1-byte pixels. Chunks spanning the row make tiles of full rows
+(:func:`bench.scale.volumes.tile_shape_for`) that cut no chunk across, and
+32 rows keep the 1-row halo of a median 3×3 to a chunk per side, which
+:class:`bench.scale.volumes.ChunkReader` decodes once and shares with the
+neighbour tile. Then, each in its own process:
 
 * ``read``: every tile of the image and the truth (with its 1-row halo)
   read on 2 threads and dropped: the ceiling that reading puts on a run;
