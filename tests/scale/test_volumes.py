@@ -281,3 +281,13 @@ def test_a_tiled_run_from_a_blosc_zarr_stack_equals_the_in_memory_run(tmp_path, 
     for one, other in zip(got, expected, strict=True):
         assert one.thresholds == other.thresholds
         assert one.counts == other.counts
+
+
+def test_chunk_reader_finds_an_array_inside_a_group(tmp_path) -> None:
+    array = np.arange(20 * 30, dtype=np.uint16).reshape(20, 30)
+    group = zarr.open_group(tmp_path / "g.zarr", mode="w")
+    stored = group.create_array("sub/image", shape=array.shape, chunks=(8, 8), dtype=array.dtype)
+    stored[...] = array
+    volume = open_volume(tmp_path / "g.zarr", key="sub/image")
+    np.testing.assert_array_equal(volume[3:17, 2:29], array[3:17, 2:29])
+    assert volume._chunk_reader().decoded == 12
