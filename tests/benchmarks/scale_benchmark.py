@@ -1,9 +1,16 @@
 """Scale benchmark: a whole slide in memory vs tiled, a 31-config sweep, a 20-slice volume.
 
-The full run, at the founding article's sizes (prints every section below;
-about 10 minutes on the 2-core machine with the two-pass tiling)::
+The full run, at the founding article's sizes (every section below; about
+6 minutes on the 2-core machine with the two-pass tiling, 9 GB of temporary
+files, removed at the end; ``--tmp DIR`` puts them elsewhere than the
+system's temporary folder)::
 
-    python tests/benchmarks/scale_benchmark.py --rounds 1 --sweep-singles 31
+    python tests/benchmarks/scale_benchmark.py --json scale.json
+
+The same with one round of the modes and 6 of the 31 single runs timed
+(about 4 minutes)::
+
+    python tests/benchmarks/scale_benchmark.py --rounds 1 --sweep-singles 6
 
 A quick try (small sizes: the same sections, seconds)::
 
@@ -45,8 +52,8 @@ variants of :data:`VARIANTS` — each in a process of its own:
 * ``tiled singles``: N :func:`~bench.scale.tiling.segment_tiled` runs, or
   the first ``--sweep-singles K`` of them, whose time is scaled by N / K.
 
-All on ``--sweep-workers`` threads (default 2). Every config's threshold and
-counts must be the same in the three.
+All on ``--sweep-workers`` threads (default 2), tiles of ``--tile``. Every
+config's threshold and counts must be the same in the three.
 
 **The volume** (``--slices S``, default 20): a stack of S slices of the
 slide, each the slide rolled by a seeded random shift of up to ±64 rows and
@@ -340,7 +347,9 @@ def run_mode(mode: str, folder: Path, tile: str) -> dict[str, object]:
     }  # fmt: skip
 
 
-def run_sweep(mode: str, folder: Path, n: int, singles: int, workers: int) -> dict[str, object]:
+def run_sweep(
+    mode: str, folder: Path, tile: str, n: int, singles: int, workers: int
+) -> dict[str, object]:
     """One way of sweeping N global configs over the slide, in this (fresh) process."""
     import bench
     from bench.scale.engines import ThreadEngine
@@ -367,7 +376,7 @@ def run_sweep(mode: str, folder: Path, n: int, singles: int, workers: int) -> di
         ]
     else:
         image, truth = open_volume(folder / "image.npy"), open_volume(folder / "truth.npy")
-        kwargs = {"truth": truth, "polarity": "dark", "tile_shape": _tile_shape("1024,2048"),
+        kwargs = {"truth": truth, "polarity": "dark", "tile_shape": _tile_shape(tile, image),
                   "engine": ThreadEngine(workers=workers)}  # fmt: skip
         start = time.perf_counter()
         if mode == "sweep-group":
@@ -495,7 +504,7 @@ def _load() -> str:
 
 def _child_mode(args: argparse.Namespace) -> dict[str, Any]:
     if args.mode.startswith("sweep-"):
-        return run_sweep(args.mode, args.folder, args.sweep, args.sweep_singles,
+        return run_sweep(args.mode, args.folder, args.tile, args.sweep, args.sweep_singles,
                          args.sweep_workers)  # fmt: skip
     if args.mode == "stack":
         return make_stack(args.folder, args.slices)
