@@ -291,3 +291,20 @@ def test_chunk_reader_finds_an_array_inside_a_group(tmp_path) -> None:
     volume = open_volume(tmp_path / "g.zarr", key="sub/image")
     np.testing.assert_array_equal(volume[3:17, 2:29], array[3:17, 2:29])
     assert volume._chunk_reader().decoded == 12
+
+
+def test_blosc_chunks_stored_uncompressed_are_read_in_place(tmp_path, monkeypatch) -> None:
+    from bench.scale.volumes import ChunkReader
+
+    rng = np.random.default_rng(5)
+    array = rng.integers(0, 256, (40, 64), dtype=np.uint8)  # noise: Blosc stores it as is
+    array[24:] = 3  # these chunks compress
+    volume = open_volume(_zarr(tmp_path / "a.zarr", array, (8, 64), "blosc-lz4"))
+    seen = []
+    original = ChunkReader._stored_as_is
+    monkeypatch.setattr(ChunkReader, "_stored_as_is",
+                        staticmethod(lambda *a: seen.append(original(*a)) or seen[-1]))  # fmt: skip
+    np.testing.assert_array_equal(volume[...], array)
+    np.testing.assert_array_equal(volume[5:29, 3:], array[5:29, 3:])
+    assert True in seen
+    assert False in seen
