@@ -21,8 +21,11 @@ an :mod:`engine <bench.scale.engines>` (threads here, or Dask workers):
   every global method of a sweep gets its exact counts, tile by tile, from
   this one read-filter pass. Pass 2 applies the thresholds tile by tile only
   when a mask (or the filtered image) is asked for. Bins of 8-bit images
-  are fixed; other images' bins span their range (see
-  :mod:`algorithms.histogram`), found by a pass 0.
+  are fixed. Other images' bins span their range (see
+  :mod:`algorithms.histogram`): 16-bit (and 8-bit signed) tiles count their
+  pixels per level of the type, tables that add up before the range is
+  known, so they too need one pass; wider integers and floats find the
+  range first, by a pass 0.
 * **Metrics** are confusion counts, which add up
   (:class:`bench.metrics.ConfusionCounts`): the sums are the whole image's
   counts, and every score computed from them is identical.
@@ -199,6 +202,44 @@ def _joint_tile(
     return hist, _pack(*joint_histogram(core, truth, fov, _bins(bounds, core.dtype)))
 
 
+def _level_type(dtype: np.dtype) -> bool:
+    """Integer types of 16 bits or less but 8-bit: histogrammed per level, with no range pass."""
+    return dtype.kind in "iu" and dtype.itemsize <= 2 and dtype != np.uint8
+
+
+def _level_counts(
+    core: np.ndarray, truth: np.ndarray | None, fov: np.ndarray | None
+) -> dict[str, Any]:
+    """A 16-bit tile's pixels per level and class: truth background, foreground, outside ``fov``.
+
+    Levels are counted from the type's minimum: every tile counts on the same
+    levels, so the tables add up before the image's range is known, and the
+    whole image's histogram (one bin per level from its minimum to its
+    maximum: :mod:`algorithms.histogram`) is cut from their sum. Without
+    truth every pixel inside ``fov`` is in the first class.
+    """
+    lowest = np.iinfo(core.dtype).min
+    index = core.astype(np.int32)
+    if lowest:
+        index -= lowest
+    if truth is not None:
+        index += truth.astype(np.int32) << 16
+    if fov is not None:
+        index[~fov] = 2 << 16 | index[~fov] & 0xFFFF
+    counts = np.bincount(index.ravel(), minlength=3 << 16).reshape(3, 1 << 16)
+    occupied = np.flatnonzero(counts.any(axis=0))
+    start, stop = (int(occupied[0]), int(occupied[-1]) + 1) if occupied.size else (0, 0)
+    return {"start": start, "counts": counts[:, start:stop].tolist()}
+
+
+def _sum_levels(records: list[dict[str, Any]]) -> np.ndarray:
+    total = np.zeros((3, 1 << 16), np.int64)
+    for record in records:
+        start = record["start"]
+        total[:, start : start + len(record["counts"][0])] += np.array(record["counts"], np.int64)
+    return total
+
+
 def _pack(pos: np.ndarray, neg: np.ndarray) -> dict[str, Any]:
     """A joint histogram as a record: the occupied range of intervals only."""
     occupied = np.flatnonzero(pos | neg)
@@ -262,6 +303,7 @@ class _Job:
     keep_masks: tuple[bool, ...] = ()  # per segmenter
     keep_image: bool = False
     joint: bool = False  # histogram pass: also the joint histogram of (intensity, truth)
+    levels: bool = False  # histogram pass: counts per level of a 16-bit type, no range pass
     apply: tuple[bool, ...] = ()  # segment pass: which segmenters run (per segmenter)
 
 
@@ -287,6 +329,11 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
             record.update(lo=values.min().item(), hi=values.max().item())
         return record
     if job.stage == "histogram":
+        if job.levels:
+            truth = _read(job.truth, z, tile.core) if job.joint else None
+            record["levels"] = _level_counts(core, truth, fov)
+            record["t_segment"] = time.perf_counter() - start
+            return record
         if job.joint:
             truth = _read(job.truth, z, tile.core)
             hist, joint = _joint_tile(core, truth, fov, estimate_in, job.bounds.get(z))
@@ -453,8 +500,10 @@ def _stage(
     for unit in units:
         key = f"{job.stage}/{unit.key}"
         stored = store.get(key) if key in store else None
-        if stored is not None and job.joint and "joint" not in stored:
-            stored = None  # a histogram recorded without the joint histogram this run needs
+        if stored is not None and job.stage == "histogram":
+            needs = "levels" if job.levels else "joint" if job.joint else None
+            if needs is not None and needs not in stored:
+                stored = None  # recorded in another form than this run needs
         if stored is not None and wanted.items() <= stored.get("outputs", {}).items():
             records[unit.key] = store.get(key)
         else:
@@ -708,8 +757,9 @@ def segment_tiled_group(
     parts: dict[str, dict[str, Any]] = {}
     if globals_:
         found, parts, sizes = _global_thresholds(
-            globals_, image.dtype, hist_units, zs, stack_histogram, joint, run
-        )
+            globals_, image.dtype, hist_units, zs, stack_histogram, joint,
+            fov is not None and not fov_for_threshold, run,
+        )  # fmt: skip
         thresholds.update(found)
     values = {s: {z: t[0] for z, t in per_z.items()} for s, per_z in thresholds.items()}
     records: dict[str, dict[str, Any]] = {}
@@ -753,6 +803,7 @@ def _global_thresholds(
     zs: list[int | None],
     stack_histogram: bool,
     joint: bool,
+    whole_tiles: bool,
     run: Callable[..., dict[str, dict[str, Any]]],
 ) -> tuple[
     dict[int, dict[Any, tuple[int | float, bool, str, int]]],
@@ -764,12 +815,15 @@ def _global_thresholds(
     Returns the thresholds (exact value, found, reason, bin) per segmenter
     and slice, the histogram pass's records (with ``joint``: each tile's
     joint histogram of intensity and truth), and the joint histograms' size
-    per slice (intervals of the slice's bins).
+    per slice (intervals of the slice's bins). ``whole_tiles``: thresholds
+    from every pixel while counts are within the field of view.
     """
 
     def group(z: int | None) -> Any:
         return "stack" if stack_histogram else z
 
+    if _level_type(dtype):
+        return _level_thresholds(segmenters, dtype, units, zs, group, joint, whole_tiles, run)
     bounds: dict[Any, tuple[float, float]] = {}
     if dtype != np.uint8:  # bins span the whole image's range: find it first
         ranges = run("range")
@@ -803,6 +857,71 @@ def _global_thresholds(
                                 int(found.bin))  # fmt: skip
     sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
     return thresholds, parts, sizes
+
+
+def _level_thresholds(
+    segmenters: list[tuple[int, GlobalThreshold]],
+    dtype: np.dtype,
+    units: list[_Unit],
+    zs: list[int | None],
+    group: Callable[[int | None], Any],
+    joint: bool,
+    whole_tiles: bool,
+    run: Callable[..., dict[str, dict[str, Any]]],
+) -> tuple[
+    dict[int, dict[Any, tuple[int | float, bool, str, int]]],
+    dict[str, dict[str, Any]],
+    dict[Any, int],
+]:
+    """:func:`_global_thresholds` of a 16-bit image: one pass of per-level tables, no range pass.
+
+    The tables of a slice (or stack) add up; the levels holding pixels of
+    the threshold's domain give its range, and the histogram the global
+    methods see is the sum cut to that range — the histogram of
+    :func:`algorithms.histogram`, bin for bin. Each tile's joint histogram
+    follows from its own table on those bins (levels outside the range
+    fall in the intervals below or above every threshold).
+    """
+    parts = run("histogram", levels=True, joint=joint)
+    lowest = int(np.iinfo(dtype).min)
+    by_group: dict[Any, list[dict[str, Any]]] = {}
+    for unit in units:
+        by_group.setdefault(group(unit.z), []).append(parts[unit.key]["levels"])
+    totals: dict[Any, Histogram] = {}
+    ranges: dict[Any, tuple[int, int]] = {}
+    for key, records in by_group.items():
+        table = _sum_levels(records)
+        counts = table[0] + table[1]
+        if whole_tiles:  # thresholds from every pixel, counts within the field of view
+            counts = counts + table[2]
+        occupied = np.flatnonzero(counts)
+        if not occupied.size:
+            msg = "The field of view holds no pixel; nothing to build a histogram from."
+            raise ValueError(msg)
+        lo, hi = int(occupied[0]), int(occupied[-1])
+        ranges[key] = (lo, hi)
+        totals[key] = Histogram(counts[lo : hi + 1].copy(), offset=lo + lowest)
+    if joint:
+        for unit in units:
+            lo, hi = ranges[group(unit.z)]
+            table = _sum_levels([parts[unit.key]["levels"]])
+            pos, neg = (_intervals(table[c], lo, hi) for c in (1, 0))
+            parts[unit.key] = {**parts[unit.key], "joint": _pack(pos, neg)}
+    thresholds: dict[int, dict[Any, tuple[int | float, bool, str, int]]] = {}
+    for s, seg in segmenters:
+        thresholds[s] = {}
+        for z in zs:
+            total = totals[group(z)]
+            found = seg.find_threshold(total)
+            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason,
+                                int(found.bin))  # fmt: skip
+    sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
+    return thresholds, parts, sizes
+
+
+def _intervals(levels: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Per-level counts as intervals between the thresholds of levels ``lo..hi``."""
+    return np.concatenate([[levels[:lo].sum()], levels[lo : hi + 1], [levels[hi + 1 :].sum()]])
 
 
 def _counts_from_joint(

@@ -129,6 +129,28 @@ def test_global_methods_with_truth_and_no_masks_need_one_pass(scene) -> None:
     assert sorted(u.stage for u in done) == ["histogram"] * 4
 
 
+@pytest.mark.parametrize("dtype", [np.uint16, np.int16, np.int8])
+@pytest.mark.parametrize("with_truth", [True, False])
+def test_16_bit_images_need_no_range_pass(dtype, with_truth) -> None:
+    """Per-level tables add up without knowing the range: one pass, the type's extremes included."""
+    rng = np.random.default_rng(5)
+    info = np.iinfo(dtype)
+    image = rng.integers(info.min, info.max, (30, 41), dtype=dtype, endpoint=True)
+    image[0, 0], image[-1, -1] = info.min, info.max
+    truth = rng.random(image.shape) < 0.3
+    fov = rng.random(image.shape) < 0.8
+    done = []
+    names = ["otsu", "li", "percentile", "minimum"]
+    results = segment_tiled_group(image, names, None, truth=truth if with_truth else None,
+                                  fov=fov, tile_shape=(8, 16), on_unit=done.append)  # fmt: skip
+    assert {u.stage for u in done} == {"histogram"}
+    for name, result in zip(names, results, strict=True):
+        whole = algorithms.get(name).segment(image, fov=fov)
+        assert result.thresholds == [whole.threshold], name
+        if with_truth:
+            assert result.counts == confusion_counts(truth, whole.mask, fov), name
+
+
 def _wide(image: np.ndarray, dtype: type) -> np.ndarray:
     """``image`` in another type, spread over more levels (int64: more than 2**16)."""
     if dtype == np.uint8:
