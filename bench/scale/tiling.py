@@ -72,6 +72,7 @@ __all__ = [
     "Tile",
     "TiledResult",
     "UnitDone",
+    "joint_warm_up",
     "segment_tiled",
     "segment_tiled_group",
     "tile_grid",
@@ -200,6 +201,16 @@ def _joint_tile(
     if bounds is None:  # no pixel of this slice is in the field of view: nothing to count
         return hist, {"size": 0, "start": 0, "pos": [], "neg": []}
     return hist, _pack(*joint_histogram(core, truth, fov, _bins(bounds, core.dtype)))
+
+
+def joint_warm_up(crop: np.ndarray) -> None:
+    """Load the per-tile counting kernels once, untimed (:func:`bench.run.stages.warm_up`)."""
+    truth = np.zeros(crop.shape, bool)
+    if _level_type(crop.dtype):
+        _level_counts(crop, truth, truth)
+    elif crop.dtype == np.uint8:
+        _joint_tile(crop, truth, truth, truth, None)
+        _joint_tile(crop, truth, None, None, None)
 
 
 def _level_type(dtype: np.dtype) -> bool:
