@@ -6,8 +6,10 @@ Two jobs, both exact for every integer image of up to 32 bits:
   window given by its row half-widths (ImageJ's disk, the square), from
   per-row prefix sums: row ``dy`` of the window around ``(y, x)`` adds
   ``P[y+dy, x+w+1] − P[y+dy, x−w]``. The last ``2r+1`` rows' prefix sums
-  live in a ring buffer, so each padded row is summed once and every output
-  row is ``2r+1`` vectorised passes. The arithmetic wraps around (int32 or
+  live in a ring buffer, so each padded row is summed once; rows of the
+  same half-width are read together (mirror rows, and runs of 2 or 4
+  neighbouring rows from rings of summed prefix sums, :func:`row_plan`),
+  a few per vectorised pass. The arithmetic wraps around (uint16, int32 or
   int64): a difference of two wrapped prefix sums is the exact window sum
   whenever that sum itself fits the type, which the caller checks.
 * :func:`numerator` and :func:`split_sum`: ``n·Σx² − (Σx)²`` and ``Σx²``
