@@ -11,9 +11,10 @@ at the end. Counts are int64, exact at any image size
 Large images are counted in parts on several threads (the kernels release
 the GIL), like OpenCV's own parallel loops: the calling thread counts the
 first part and a pool kept for the process the others, so a call starts no
-thread (starting one costs about as much as counting a megapixel). numba compiles the kernel on
-first use (about 2 s) and caches it next to this file; without numba, :data:`AVAILABLE` is False and
-``algorithms.histogram`` uses cv2.calcHist in exact chunks instead.
+thread (starting one costs about as much as counting a megapixel). numba
+compiles the kernel on first use (about 2 s) and caches it next to this
+file; without numba, :data:`AVAILABLE` is False and ``algorithms.histogram``
+uses cv2.calcHist in exact chunks instead.
 """
 
 from __future__ import annotations
