@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -121,6 +122,7 @@ if AVAILABLE:
 
 
 _POOL: ThreadPoolExecutor | None = None
+_COMPILING = threading.Lock()
 _POOL_LOCK = threading.Lock()
 
 
@@ -198,5 +200,21 @@ def count_uint8_joint(
         flat = values.astype(np.intp) + (labels << 8)
         return np.bincount(flat.ravel(), minlength=classes * 256).reshape(classes, 256)
     if fov is None:
-        return _joint(values, truth.view(np.uint8))
-    return _joint_fov(values, truth.view(np.uint8), fov.view(np.uint8))
+        return _any_layout(_joint, 2)(values, truth.view(np.uint8))
+    return _any_layout(_joint_fov, 3)(values, truth.view(np.uint8), fov.view(np.uint8))
+
+
+def _any_layout(kernel: Any, arguments: int) -> Any:
+    """``kernel`` compiled once for 2-D uint8 arrays of any layout, and no other.
+
+    numba would compile (and cache) one version per combination of
+    contiguous and strided arguments met — views of tiles, copies, whole
+    images — each costing seconds the first time. One signature of
+    any-layout arrays serves them all at the same speed.
+    """
+    if not kernel.signatures:
+        with _COMPILING:
+            if not kernel.signatures:
+                kernel.compile(f"int64[:, :]({', '.join(['uint8[:, :]'] * arguments)})")
+                kernel.disable_compile()
+    return kernel

@@ -98,7 +98,7 @@ class TiledRunnerConfig:
     """``runner=tiled``: tile by tile on threads of this process (:mod:`bench.scale.tiling`)."""
 
     name: str = "tiled"
-    tile: list[int] = field(default_factory=lambda: [1024, 2048])
+    tile: list[int] | None = field(default_factory=lambda: [1024, 2048])
     workers: int = 1
     stack_histogram: bool = False
     progress: bool = True

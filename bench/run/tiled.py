@@ -64,7 +64,7 @@ class Tiled:
 
     def __init__(
         self,
-        tile_shape: int | Sequence[int] = DEFAULT_TILE,
+        tile_shape: int | Sequence[int] | None = DEFAULT_TILE,
         stack_histogram: bool = False,
         engine: Engine | None = None,
         run_dir: str | Path | None = None,
@@ -159,7 +159,7 @@ def evaluate_tiled(
     fov: np.ndarray | None = None,
     polarity: str = "bright",
     dataset: str | None = None,
-    tile_shape: int | Sequence[int] = DEFAULT_TILE,
+    tile_shape: int | Sequence[int] | None = DEFAULT_TILE,
     stack_histogram: bool = False,
     engine: Engine | None = None,
     run_dir: str | Path | None = None,
@@ -193,6 +193,11 @@ def evaluate_tiled(
     check_tileable(plan.metrics)
     executor = Tiled(tile_shape, stack_histogram, engine, run_dir, progress, runner)
     return run_plan(plan, as_samples(data, truth, fov, polarity), executor, on_result=on_result)
+
+
+def _tile_shape(tile: Any) -> tuple[int, ...] | None:
+    """``runner.tile``: rows and columns, or null for tiles aligned to the input's chunks."""
+    return None if tile is None else tuple(tile)
 
 
 def _whole(output: Any) -> np.ndarray:
@@ -257,7 +262,7 @@ def evaluate_with_runner(
         raise ValueError(msg)
     with engine_from_config(runner) as engine:
         return evaluate_tiled(
-            data, plan, tile_shape=tuple(runner.get("tile", DEFAULT_TILE)),
+            data, plan, tile_shape=_tile_shape(runner.get("tile", DEFAULT_TILE)),
             stack_histogram=bool(runner.get("stack_histogram", False)), engine=engine,
             run_dir=run_dir, progress=bool(runner.get("progress", False)) and progress,
             runner=name,

@@ -66,7 +66,14 @@ from bench.run.plan import FilterSpec, MethodSpec, as_filter, as_segmenter
 from bench.run.stages import prepare, segment
 from bench.scale.engines import Engine, ThreadEngine
 from bench.scale.tile_store import Progress, RunStore
-from bench.scale.volumes import BinaryVolume, Volume, as_source, content_identity, open_output
+from bench.scale.volumes import (
+    BinaryVolume,
+    Volume,
+    as_source,
+    content_identity,
+    open_output,
+    tile_shape_for,
+)
 
 __all__ = [
     "Tile",
@@ -547,7 +554,7 @@ def segment_tiled(
     fov: Any = None,
     fov_for_threshold: bool = True,
     polarity: str = "bright",
-    tile_shape: int | Sequence[int] = DEFAULT_TILE,
+    tile_shape: int | Sequence[int] | None = DEFAULT_TILE,
     stack_histogram: bool = False,
     truth_value: int | str = 255,
     fov_value: int | str = 255,
@@ -577,9 +584,11 @@ def segment_tiled(
         or from the whole image (False); counts are always inside ``fov``.
     polarity : {"bright", "dark"}
         "dark": objects are darker: ``p <= t`` on the original intensities (Fiji's rule).
-    tile_shape : int or (int, int)
+    tile_shape : int or (int, int) or None
         Rows and columns of a tile (a few Mpx is fast); the last tiles of a
-        row or column may be smaller.
+        row or column may be smaller. None: about 4 Mpx aligned to the
+        input's chunks (:func:`bench.scale.volumes.tile_shape_for`), so a
+        compressed Zarr decodes each chunk once per pass.
     stack_histogram : bool
         For 3-D stacks and global methods: one threshold from the whole
         stack's histogram instead of one per slice.
@@ -632,7 +641,7 @@ def segment_tiled_group(
     fov: Any = None,
     fov_for_threshold: bool = True,
     polarity: str = "bright",
-    tile_shape: int | Sequence[int] = DEFAULT_TILE,
+    tile_shape: int | Sequence[int] | None = DEFAULT_TILE,
     stack_histogram: bool = False,
     truth_value: int | str = 255,
     fov_value: int | str = 255,
@@ -711,7 +720,7 @@ def segment_tiled_group(
                 msg = f"A resumable run (run_dir) writes {name} to a file: pass a path or a Volume."
                 raise ValueError(msg)
     shape = tuple(image.shape)
-    tiles = _pair(tile_shape, "tile_shape")
+    tiles = tile_shape_for(image) if tile_shape is None else _pair(tile_shape, "tile_shape")
     zs: list[int | None] = [None] if len(shape) == 2 else list(range(shape[0]))
 
     def units_with(halo: int) -> list[_Unit]:

@@ -70,8 +70,9 @@ def test_metrics_on_the_command_line_replace_the_dataset_set(tmp_path: Path) -> 
 def test_a_tiled_run_skips_the_dataset_set_it_cannot_compute_and_refuses_a_request(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    table = run_bench(tmp_path, "runner=tiled")
+    table = run_bench(tmp_path, "runner=tiled", "runner.tile=null")  # null: chunk-aligned tiles
     assert "cldice" not in table.columns
+    assert table["tiles"].tolist() == [1]  # the 512² sample in one ~4 Mpx tile
     assert "runner=tiled skips" in capsys.readouterr().err
     with pytest.raises(ValueError, match=r"tiled run computes only.*drd"):
         run_bench(tmp_path / "refused", "runner=tiled", "metrics=[f1,drd]")

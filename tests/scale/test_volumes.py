@@ -308,3 +308,13 @@ def test_blosc_chunks_stored_uncompressed_are_read_in_place(tmp_path, monkeypatc
     np.testing.assert_array_equal(volume[5:29, 3:], array[5:29, 3:])
     assert True in seen
     assert False in seen
+
+
+def test_no_tile_shape_gives_tiles_aligned_to_the_chunks(tmp_path, blobs) -> None:
+    image, truth = blobs
+    volume = open_volume(_zarr(tmp_path / "a.zarr", image, (8, image.shape[1]), "blosc-lz4"))
+    auto = segment_tiled(volume, "otsu", "median", truth=truth, tile_shape=None)
+    fixed = segment_tiled(image, "otsu", "median", truth=truth, tile_shape=(7, 11))
+    assert (auto.thresholds, auto.counts) == (fixed.thresholds, fixed.counts)
+    assert (auto.tiles["row0"] % 8 == 0).all()
+    assert (auto.tiles["col1"] == image.shape[1]).all()  # chunks of full rows: tiles too
