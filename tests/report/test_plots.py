@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -42,6 +45,22 @@ def test_overlay_png_is_the_overlay_at_native_size_in_any_strips(
     assert text["Title"] == "x"
     assert f"TP sky blue ({tp:,})" in text["Description"]
     assert not plots.preview_path(path).exists()  # small images: no preview
+    # One zlib stream whose checksum holds (strips deflated apart, their adler32s combined).
+    rows = zlib.decompress(_idat(path.read_bytes()))
+    assert len(rows) == image.shape[0] * (image.shape[1] * 3 + 1)
+
+
+def _idat(png: bytes) -> bytes:
+    data, at = [], 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, body = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length : at + 12 + length])[0] == zlib.crc32(
+            kind + body
+        )
+        data += [body] if kind == b"IDAT" else []
+        at += 12 + length
+    return b"".join(data)
 
 
 @pytest.mark.parametrize("shape", [(40, 33), (33, 40), (64, 64)])
