@@ -158,17 +158,17 @@ def _text_chunk(key: str, value: str) -> bytes:
     return _chunk(b"iTXt", key.encode("latin-1") + b"\0\0\0\0\0" + value.encode("utf-8"))
 
 
-def _filtered(strip: np.ndarray) -> bytes:
+def _filtered(strip: np.ndarray) -> np.ndarray:
     """PNG scanlines of an (n, columns, 3) strip, each with the *Sub* filter (type 1)."""
     rows = strip.reshape(strip.shape[0], -1)
     filtered = np.empty((rows.shape[0], rows.shape[1] + 1), np.uint8)
     filtered[:, 0] = 1  # each byte minus the byte one pixel to its left
     filtered[:, 1:4] = rows[:, :3]
     np.subtract(rows[:, 3:], rows[:, :-3], out=filtered[:, 4:])
-    return filtered.tobytes()
+    return filtered
 
 
-def _deflated(data: bytes, level: int) -> bytes:
+def _deflated(data: np.ndarray, level: int) -> bytes:
     """Raw deflate blocks of ``data`` ending on a byte boundary (``Z_SYNC_FLUSH``).
 
     Such pieces, compressed apart (on several threads), concatenate into one
