@@ -30,7 +30,7 @@ AVAILABLE = njit is not None
 MIN_PART = 1 << 20
 """Pixels per thread below which starting a thread costs more than it saves."""
 
-__all__ = ["AVAILABLE", "cores", "count_uint8"]
+__all__ = ["AVAILABLE", "cores", "count_uint8", "count_uint8_joint"]
 
 
 def _count(values: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
@@ -71,9 +71,49 @@ def _count_masked(values: np.ndarray, mask: np.ndarray) -> np.ndarray:  # pragma
     return tables.sum(axis=0)
 
 
+def _joint(values: np.ndarray, truth: np.ndarray) -> np.ndarray:  # pragma: no cover
+    # Rows of any stride (a tile's core is a view): class = truth, four tables in turn.
+    tables = np.zeros((4, 512), np.int64)
+    rows, cols = values.shape
+    whole = cols - cols % 4
+    for r in range(rows):
+        v, t = values[r], truth[r]
+        for c in range(0, whole, 4):
+            tables[0, v[c] + (np.intp(t[c]) << 8)] += 1
+            tables[1, v[c + 1] + (np.intp(t[c + 1]) << 8)] += 1
+            tables[2, v[c + 2] + (np.intp(t[c + 2]) << 8)] += 1
+            tables[3, v[c + 3] + (np.intp(t[c + 3]) << 8)] += 1
+        for c in range(whole, cols):
+            tables[0, v[c] + (np.intp(t[c]) << 8)] += 1
+    return tables.sum(axis=0).reshape(2, 256)
+
+
+def _joint_fov(  # pragma: no cover - compiled
+    values: np.ndarray, truth: np.ndarray, fov: np.ndarray
+) -> np.ndarray:
+    # Four classes by bits, truth | outside << 1; the two outside the field of view merge.
+    tables = np.zeros((4, 1024), np.int64)
+    rows, cols = values.shape
+    whole = cols - cols % 4
+    for r in range(rows):
+        v, t, f = values[r], truth[r], fov[r]
+        for c in range(0, whole, 4):
+            tables[0, v[c] | np.intp(t[c]) << 8 | np.intp(f[c] ^ 1) << 9] += 1
+            tables[1, v[c + 1] | np.intp(t[c + 1]) << 8 | np.intp(f[c + 1] ^ 1) << 9] += 1
+            tables[2, v[c + 2] | np.intp(t[c + 2]) << 8 | np.intp(f[c + 2] ^ 1) << 9] += 1
+            tables[3, v[c + 3] | np.intp(t[c + 3]) << 8 | np.intp(f[c + 3] ^ 1) << 9] += 1
+        for c in range(whole, cols):
+            tables[0, v[c] | np.intp(t[c]) << 8 | np.intp(f[c] ^ 1) << 9] += 1
+    counts = tables.sum(axis=0).reshape(4, 256)
+    counts[2] += counts[3]
+    return counts[:3].copy()
+
+
 if AVAILABLE:
     _count = njit(nogil=True, cache=True)(_count)
     _count_masked = njit(nogil=True, cache=True)(_count_masked)
+    _joint = njit(nogil=True, cache=True)(_joint)
+    _joint_fov = njit(nogil=True, cache=True)(_joint_fov)
 
 
 def cores() -> int:
@@ -105,3 +145,26 @@ def count_uint8(
 
     with ThreadPoolExecutor(max_workers=parts) as pool:
         return sum(pool.map(part, range(parts)))
+
+
+def count_uint8_joint(
+    values: np.ndarray, truth: np.ndarray, fov: np.ndarray | None = None
+) -> np.ndarray:
+    """Counts of a 2-D uint8 array per value and class: ``(2, 256)``, or ``(3, 256)`` with ``fov``.
+
+    Row 0 counts the pixels where ``truth`` is False, row 1 where it is True;
+    with a field of view these are the pixels inside it, and row 2 counts
+    those outside it. ``values``, ``truth`` and ``fov`` (boolean) may be
+    views of any strides, e.g. a tile's core inside its halo: nothing is
+    copied. One pass over the pixels, int64 counts (exact at any size).
+    """
+    if not AVAILABLE:  # pragma: no cover - numba is a core dependency
+        labels = truth.astype(np.intp)
+        if fov is not None:
+            labels = np.where(fov, labels, 2)
+        classes = 2 if fov is None else 3
+        flat = values.astype(np.intp) + (labels << 8)
+        return np.bincount(flat.ravel(), minlength=classes * 256).reshape(classes, 256)
+    if fov is None:
+        return _joint(values, truth.view(np.uint8))
+    return _joint_fov(values, truth.view(np.uint8), fov.view(np.uint8))

@@ -33,7 +33,7 @@ from bench.run.plan import FilterSpec, MethodSpec, Plan, as_samples, make_plan
 from bench.run.stages import WARM_UP_SIDE, Result, extra_scores, result_row, warm_up
 from bench.run.whole_image import evaluate
 from bench.scale.engines import Engine, engine_from_config
-from bench.scale.tiling import DEFAULT_TILE, segment_tiled_group
+from bench.scale.tiling import DEFAULT_TILE, joint_warm_up, segment_tiled_group
 from bench.scale.volumes import VolumeDataset, open_volume
 
 __all__ = ["Tiled", "evaluate_tiled", "evaluate_with_runner"]
@@ -49,7 +49,7 @@ def _warm_up(image: Any, segmenters: Sequence[Any], filt: Any, done: set[tuple[i
     """The untimed first calls (:func:`bench.run.stages.warm_up`), on a corner crop."""
     corner = (0,) * (len(np.shape(image)) - 2) + (slice(0, WARM_UP_SIDE), slice(0, WARM_UP_SIDE))
     crop = np.asarray(image[corner])
-    for step in (filt, histogram, *segmenters):
+    for step in (filt, histogram, joint_warm_up, *segmenters):
         warm_up(step, crop, done)
 
 

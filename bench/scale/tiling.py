@@ -13,9 +13,19 @@ an :mod:`engine <bench.scale.engines>` (threads here, or Dask workers):
 * **Global methods** need the whole image's histogram: pass 1 filters each
   tile (with the filter's halo) and histograms it on the whole image's bins;
   the histograms add up (:meth:`algorithms.Histogram.__add__`) to the whole
-  image's histogram, so the method picks the same threshold; pass 2 applies
-  it tile by tile. Bins of 8-bit images are fixed; other images' bins span
-  their range (see :mod:`algorithms.histogram`), found by a pass 0.
+  image's histogram, so the method picks the same threshold. With ground
+  truth, the same pass also counts each tile's **joint histogram** of
+  intensity and truth inside the field of view
+  (:func:`bench.run.curves.joint_histogram`; one compiled pass for 8-bit
+  tiles): the confusion counts of any threshold follow from it by sums, so
+  every global method of a sweep gets its exact counts, tile by tile, from
+  this one read-filter pass. Pass 2 applies the thresholds tile by tile only
+  when a mask (or the filtered image) is asked for. Bins of 8-bit images
+  are fixed. Other images' bins span their range (see
+  :mod:`algorithms.histogram`): 16-bit (and 8-bit signed) tiles count their
+  pixels per level of the type, tables that add up before the range is
+  known, so they too need one pass; wider integers and floats find the
+  range first, by a pass 0.
 * **Metrics** are confusion counts, which add up
   (:class:`bench.metrics.ConfusionCounts`): the sums are the whole image's
   counts, and every score computed from them is identical.
@@ -49,8 +59,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from algorithms import Filter, GlobalThreshold, Histogram, Segmenter, histogram
+from algorithms import Filter, GlobalThreshold, Histogram, Segmenter, _counting, histogram
 from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
+from bench.run.curves import joint_histogram
 from bench.run.plan import FilterSpec, MethodSpec, as_filter, as_segmenter
 from bench.run.stages import prepare, segment
 from bench.scale.engines import Engine, ThreadEngine
@@ -61,6 +72,7 @@ __all__ = [
     "Tile",
     "TiledResult",
     "UnitDone",
+    "joint_warm_up",
     "segment_tiled",
     "segment_tiled_group",
     "tile_grid",
@@ -157,6 +169,120 @@ def tile_histogram(
     return dataclasses.replace(whole, counts=counts)
 
 
+def _bins(bounds: tuple[float, float], dtype: np.dtype) -> Histogram:
+    """The bins of the whole image whose range is ``bounds`` (the counts are not used)."""
+    return histogram(np.array([bounds], dtype=dtype))
+
+
+def _joint_tile(
+    core: np.ndarray,
+    truth: np.ndarray,
+    fov: np.ndarray | None,
+    estimate_in: np.ndarray | None,
+    bounds: tuple[float, float] | None,
+) -> tuple[Histogram | None, dict[str, Any]]:
+    """A tile's histogram (for thresholds) and joint histogram (for counts), on the image's bins.
+
+    The histogram is :func:`tile_histogram`'s (within ``estimate_in``); the
+    joint histogram counts the truth-foreground and background pixels
+    within ``fov`` between consecutive thresholds
+    (:func:`bench.run.curves.joint_histogram`). An 8-bit tile gets both from
+    one compiled pass over its pixels.
+    """
+    if core.dtype == np.uint8:
+        table = _counting.count_uint8_joint(core, truth, fov)
+        counts = table[0] + table[1]
+        if fov is not None and estimate_in is None:  # thresholds from the whole tile
+            counts = counts + table[2]
+        pos, neg = np.zeros(258, np.int64), np.zeros(258, np.int64)
+        pos[1:-1], neg[1:-1] = table[1], table[0]
+        return Histogram(counts), _pack(pos, neg)
+    hist = tile_histogram(core, estimate_in, bounds)
+    if bounds is None:  # no pixel of this slice is in the field of view: nothing to count
+        return hist, {"size": 0, "start": 0, "pos": [], "neg": []}
+    return hist, _pack(*joint_histogram(core, truth, fov, _bins(bounds, core.dtype)))
+
+
+def joint_warm_up(crop: np.ndarray) -> None:
+    """Load the per-tile counting kernels once, untimed (:func:`bench.run.stages.warm_up`)."""
+    truth = np.zeros(crop.shape, bool)
+    if _level_type(crop.dtype):
+        _level_counts(crop, truth, truth)
+    elif crop.dtype == np.uint8:
+        _joint_tile(crop, truth, truth, truth, None)
+        _joint_tile(crop, truth, None, None, None)
+
+
+def _level_type(dtype: np.dtype) -> bool:
+    """Integer types of 16 bits or less but 8-bit: histogrammed per level, with no range pass."""
+    return dtype.kind in "iu" and dtype.itemsize <= 2 and dtype != np.uint8
+
+
+def _level_counts(
+    core: np.ndarray, truth: np.ndarray | None, fov: np.ndarray | None
+) -> dict[str, Any]:
+    """A 16-bit tile's pixels per level and class: truth background, foreground, outside ``fov``.
+
+    Levels are counted from the type's minimum: every tile counts on the same
+    levels, so the tables add up before the image's range is known, and the
+    whole image's histogram (one bin per level from its minimum to its
+    maximum: :mod:`algorithms.histogram`) is cut from their sum. Without
+    truth every pixel inside ``fov`` is in the first class.
+    """
+    lowest = np.iinfo(core.dtype).min
+    index = core.astype(np.int32)
+    if lowest:
+        index -= lowest
+    if truth is not None:
+        index += truth.astype(np.int32) << 16
+    if fov is not None:
+        index[~fov] = 2 << 16 | index[~fov] & 0xFFFF
+    counts = np.bincount(index.ravel(), minlength=3 << 16).reshape(3, 1 << 16)
+    occupied = np.flatnonzero(counts.any(axis=0))
+    start, stop = (int(occupied[0]), int(occupied[-1]) + 1) if occupied.size else (0, 0)
+    return {"start": start, "counts": counts[:, start:stop].tolist()}
+
+
+def _sum_levels(records: list[dict[str, Any]]) -> np.ndarray:
+    total = np.zeros((3, 1 << 16), np.int64)
+    for record in records:
+        start = record["start"]
+        total[:, start : start + len(record["counts"][0])] += np.array(record["counts"], np.int64)
+    return total
+
+
+def _pack(pos: np.ndarray, neg: np.ndarray) -> dict[str, Any]:
+    """A joint histogram as a record: the occupied range of intervals only."""
+    occupied = np.flatnonzero(pos | neg)
+    start, stop = (int(occupied[0]), int(occupied[-1]) + 1) if occupied.size else (0, 0)
+    return {"size": int(pos.size), "start": start,
+            "pos": pos[start:stop].tolist(), "neg": neg[start:stop].tolist()}  # fmt: skip
+
+
+def _unpack(record: dict[str, Any], size: int) -> tuple[np.ndarray, np.ndarray]:
+    pos, neg = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    start, stop = record["start"], record["start"] + len(record["pos"])
+    pos[start:stop], neg[start:stop] = record["pos"], record["neg"]
+    return pos, neg
+
+
+def _joint_counts(record: dict[str, Any], size: int, bin_: int, polarity: str) -> ConfusionCounts:
+    """A tile's confusion counts at threshold bin ``bin_``, from its joint histogram.
+
+    Foreground is every interval above the threshold's (interval ``bin_ + 1``
+    holds the pixels of bin ``bin_``): ``image > value``, exactly; dark
+    objects are the other side, ``image <= value``.
+    """
+    if not record["pos"]:
+        return ConfusionCounts(0, 0, 0, 0)
+    pos, neg = _unpack(record, size)
+    tp, fp = int(pos[bin_ + 2 :].sum()), int(neg[bin_ + 2 :].sum())
+    fn, tn = int(pos.sum()) - tp, int(neg.sum()) - fp
+    if polarity == "dark":
+        tp, fp, fn, tn = fn, tn, tp, fp
+    return ConfusionCounts(tp, fp, fn, tn)
+
+
 @dataclass(frozen=True)
 class _Unit:
     z: int | None
@@ -187,6 +313,9 @@ class _Job:
     values: dict[int, dict[Any, float | None]] = field(default_factory=dict)  # per segmenter
     keep_masks: tuple[bool, ...] = ()  # per segmenter
     keep_image: bool = False
+    joint: bool = False  # histogram pass: also the joint histogram of (intensity, truth)
+    levels: bool = False  # histogram pass: counts per level of a 16-bit type, no range pass
+    apply: tuple[bool, ...] = ()  # segment pass: which segmenters run (per segmenter)
 
 
 def _read(source: Any, z: int | None, region: tuple[slice, slice]) -> np.ndarray | None:
@@ -211,7 +340,17 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
             record.update(lo=values.min().item(), hi=values.max().item())
         return record
     if job.stage == "histogram":
-        hist = tile_histogram(core, estimate_in, job.bounds.get(z))
+        if job.levels:
+            truth = _read(job.truth, z, tile.core) if job.joint else None
+            record["levels"] = _level_counts(core, truth, fov)
+            record["t_segment"] = time.perf_counter() - start
+            return record
+        if job.joint:
+            truth = _read(job.truth, z, tile.core)
+            hist, joint = _joint_tile(core, truth, fov, estimate_in, job.bounds.get(z))
+            record["joint"] = joint
+        else:
+            hist = tile_histogram(core, estimate_in, job.bounds.get(z))
         if hist is not None:
             record.update(counts=hist.counts.tolist(), offset=hist.offset, width=hist.width,
                           integer=hist.integer, span=hist.span)  # fmt: skip
@@ -220,10 +359,14 @@ def _run_unit(unit: _Unit, job: _Job) -> dict[str, Any]:
     truth = _read(job.truth, z, tile.core)
     t_truth = time.perf_counter() - start
     outer_fov = None
-    if job.fov is not None and not all(isinstance(s, GlobalThreshold) for s in job.segmenters):
+    applied = [seg for seg, on in zip(job.segmenters, job.apply, strict=True) if on]
+    if job.fov is not None and not all(isinstance(seg, GlobalThreshold) for seg in applied):
         outer_fov = _read(job.fov, z, tile.outer)
     per, arrays = [], {}
     for s, seg in enumerate(job.segmenters):
+        if not job.apply[s]:  # its counts came from the joint histograms
+            per.append(None)
+            continue
         start = time.perf_counter()
         if isinstance(seg, GlobalThreshold):
             value = job.values[s][z]
@@ -367,7 +510,12 @@ def _stage(
     todo = []
     for unit in units:
         key = f"{job.stage}/{unit.key}"
-        if key in store and wanted.items() <= store.get(key).get("outputs", {}).items():
+        stored = store.get(key) if key in store else None
+        if stored is not None and job.stage == "histogram":
+            needs = "levels" if job.levels else "joint" if job.joint else None
+            if needs is not None and needs not in stored:
+                stored = None  # recorded in another form than this run needs
+        if stored is not None and wanted.items() <= stored.get("outputs", {}).items():
             records[unit.key] = store.get(key)
         else:
             todo.append(unit)
@@ -498,13 +646,15 @@ def segment_tiled_group(
 ) -> list[TiledResult]:
     """:func:`segment_tiled` for segmenters sharing a filter: each tile prepared once per pass.
 
-    Every pass reads each tile once and orients and filters it once
+    Every pass reads each tile once and filters it once
     (:func:`bench.run.stages.prepare`); the histogram pass builds one
-    histogram per tile, shared by every global method of the group; the
-    segment pass runs every segmenter of the group on the same prepared tile.
-    A sweep of N methods after one filter thus reads and filters the image
-    once per pass, not N times, and each result is bit for bit the result
-    of :func:`segment_tiled` with that segmenter alone.
+    histogram per tile, shared by every global method of the group (and,
+    with truth, one joint histogram of intensity and truth, which gives
+    every global method its counts); the segment pass runs, on the same
+    prepared tile, the local methods and the global methods whose mask is
+    asked for (``outs``). A sweep of N global methods after one filter thus
+    reads and filters the image once, not 2N times, and each result is bit
+    for bit the result of :func:`segment_tiled` with that segmenter alone.
 
     Parameters are those of :func:`segment_tiled`, except ``segmenters`` (a
     sequence) and ``outs``: one mask output per segmenter (or None).
@@ -607,24 +757,38 @@ def segment_tiled_group(
                 shared["t_histogram"] += record.get("t_segment", 0.0)
         return records
 
-    unset: tuple[float | None, bool, str] = (None, True, "")
+    unset: tuple[float | None, bool, str, int] = (None, True, "", -1)
     thresholds = {s: dict.fromkeys(zs, unset) for s in range(len(segs))}
+    # A global method needs the apply pass only for its mask: its counts come from the
+    # joint histograms of the histogram pass (one read-filter pass for the whole group).
+    keep_masks = tuple(outputs[f"mask:{s}"] is not None for s in range(len(segs)))
+    apply = tuple(keep_masks[s] or not isinstance(seg, GlobalThreshold)
+                  for s, seg in enumerate(segs))  # fmt: skip
+    joint = truth is not None and not all(apply[s] for s, _ in globals_)
+    parts: dict[str, dict[str, Any]] = {}
     if globals_:
-        thresholds.update(
-            _global_thresholds(globals_, image.dtype, hist_units, zs, stack_histogram, run)
-        )
+        found, parts, sizes = _global_thresholds(
+            globals_, image.dtype, hist_units, zs, stack_histogram, joint,
+            fov is not None and not fov_for_threshold, run,
+        )  # fmt: skip
+        thresholds.update(found)
     values = {s: {z: t[0] for z, t in per_z.items()} for s, per_z in thresholds.items()}
-    records = run("segment", values=values,
-                  keep_masks=tuple(outputs[f"mask:{s}"] is not None for s in range(len(segs))),
-                  keep_image=outputs["image"] is not None)  # fmt: skip
+    records: dict[str, dict[str, Any]] = {}
+    if any(apply) or outputs["image"] is not None:
+        records = run("segment", values=values, keep_masks=keep_masks, apply=apply,
+                      keep_image=outputs["image"] is not None)  # fmt: skip
     t_wall = time.perf_counter() - wall
     t_prepare = sum(record["t_filter"] for record in records.values())
     results = []
     for s, seg in enumerate(segs):
-        own = {key: record["per"][s] for key, record in records.items()}
         is_global = isinstance(seg, GlobalThreshold)
+        if apply[s]:
+            own = {key: record["per"][s] for key, record in records.items()}
+        else:
+            own = _counts_from_joint(hist_units, parts, sizes, thresholds[s], polarity, joint)
         timings = {
-            "t_preprocess_s": t_prepare + (shared["t_filter"] if is_global else 0.0),
+            "t_preprocess_s": (t_prepare if apply[s] else 0.0)
+            + (shared["t_filter"] if is_global else 0.0),
             "t_segment_s": sum(r["t_segment"] for r in own.values())
             + (shared["t_histogram"] if is_global else 0.0),
             "t_metrics_s": sum(r["t_metrics"] for r in own.values()),
@@ -649,13 +813,28 @@ def _global_thresholds(
     units: list[_Unit],
     zs: list[int | None],
     stack_histogram: bool,
+    joint: bool,
+    whole_tiles: bool,
     run: Callable[..., dict[str, dict[str, Any]]],
-) -> dict[int, dict[Any, tuple[float, bool, str]]]:
-    """Passes 0 (range) and 1 (histograms), shared; then each method's threshold per slice."""
+) -> tuple[
+    dict[int, dict[Any, tuple[int | float, bool, str, int]]],
+    dict[str, dict[str, Any]],
+    dict[Any, int],
+]:
+    """Passes 0 (range) and 1 (histograms), shared; then each method's threshold per slice.
+
+    Returns the thresholds (exact value, found, reason, bin) per segmenter
+    and slice, the histogram pass's records (with ``joint``: each tile's
+    joint histogram of intensity and truth), and the joint histograms' size
+    per slice (intervals of the slice's bins). ``whole_tiles``: thresholds
+    from every pixel while counts are within the field of view.
+    """
 
     def group(z: int | None) -> Any:
         return "stack" if stack_histogram else z
 
+    if _level_type(dtype):
+        return _level_thresholds(segmenters, dtype, units, zs, group, joint, whole_tiles, run)
     bounds: dict[Any, tuple[float, float]] = {}
     if dtype != np.uint8:  # bins span the whole image's range: find it first
         ranges = run("range")
@@ -669,7 +848,7 @@ def _global_thresholds(
             msg = "The field of view holds no pixel; nothing to build a histogram from."
             raise ValueError(msg)
         bounds = {z: per_group[group(z)] for z in zs}
-    parts = run("histogram", bounds=bounds)
+    parts = run("histogram", bounds=bounds, joint=joint)
     totals: dict[Any, Histogram] = {}
     for unit in units:
         record = parts[unit.key]
@@ -679,14 +858,103 @@ def _global_thresholds(
                          record["width"], record["integer"], record.get("span", 0))  # fmt: skip
         key = group(unit.z)
         totals[key] = totals[key] + part if key in totals else part
-    thresholds: dict[int, dict[Any, tuple[int | float, bool, str]]] = {}
+    thresholds: dict[int, dict[Any, tuple[int | float, bool, str, int]]] = {}
     for s, seg in segmenters:
         thresholds[s] = {}
         for z in zs:
             total = totals[group(z)]
             found = seg.find_threshold(total)
-            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason)
-    return thresholds
+            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason,
+                                int(found.bin))  # fmt: skip
+    sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
+    return thresholds, parts, sizes
+
+
+def _level_thresholds(
+    segmenters: list[tuple[int, GlobalThreshold]],
+    dtype: np.dtype,
+    units: list[_Unit],
+    zs: list[int | None],
+    group: Callable[[int | None], Any],
+    joint: bool,
+    whole_tiles: bool,
+    run: Callable[..., dict[str, dict[str, Any]]],
+) -> tuple[
+    dict[int, dict[Any, tuple[int | float, bool, str, int]]],
+    dict[str, dict[str, Any]],
+    dict[Any, int],
+]:
+    """:func:`_global_thresholds` of a 16-bit image: one pass of per-level tables, no range pass.
+
+    The tables of a slice (or stack) add up; the levels holding pixels of
+    the threshold's domain give its range, and the histogram the global
+    methods see is the sum cut to that range — the histogram of
+    :func:`algorithms.histogram`, bin for bin. Each tile's joint histogram
+    follows from its own table on those bins (levels outside the range
+    fall in the intervals below or above every threshold).
+    """
+    parts = run("histogram", levels=True, joint=joint)
+    lowest = int(np.iinfo(dtype).min)
+    by_group: dict[Any, list[dict[str, Any]]] = {}
+    for unit in units:
+        by_group.setdefault(group(unit.z), []).append(parts[unit.key]["levels"])
+    totals: dict[Any, Histogram] = {}
+    ranges: dict[Any, tuple[int, int]] = {}
+    for key, records in by_group.items():
+        table = _sum_levels(records)
+        counts = table[0] + table[1]
+        if whole_tiles:  # thresholds from every pixel, counts within the field of view
+            counts = counts + table[2]
+        occupied = np.flatnonzero(counts)
+        if not occupied.size:
+            msg = "The field of view holds no pixel; nothing to build a histogram from."
+            raise ValueError(msg)
+        lo, hi = int(occupied[0]), int(occupied[-1])
+        ranges[key] = (lo, hi)
+        totals[key] = Histogram(counts[lo : hi + 1].copy(), offset=lo + lowest)
+    if joint:
+        for unit in units:
+            lo, hi = ranges[group(unit.z)]
+            table = _sum_levels([parts[unit.key]["levels"]])
+            pos, neg = (_intervals(table[c], lo, hi) for c in (1, 0))
+            parts[unit.key] = {**parts[unit.key], "joint": _pack(pos, neg)}
+    thresholds: dict[int, dict[Any, tuple[int | float, bool, str, int]]] = {}
+    for s, seg in segmenters:
+        thresholds[s] = {}
+        for z in zs:
+            total = totals[group(z)]
+            found = seg.find_threshold(total)
+            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason,
+                                int(found.bin))  # fmt: skip
+    sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
+    return thresholds, parts, sizes
+
+
+def _intervals(levels: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Per-level counts as intervals between the thresholds of levels ``lo..hi``."""
+    return np.concatenate([[levels[:lo].sum()], levels[lo : hi + 1], [levels[hi + 1 :].sum()]])
+
+
+def _counts_from_joint(
+    units: list[_Unit],
+    parts: dict[str, dict[str, Any]],
+    sizes: dict[Any, int],
+    thresholds: dict[Any, tuple[int | float, bool, str, int]],
+    polarity: str,
+    joint: bool,
+) -> dict[str, dict[str, Any]]:
+    """Each tile's counts at a global method's threshold, from the histogram pass alone."""
+    own: dict[str, dict[str, Any]] = {}
+    for unit in units:
+        start = time.perf_counter()
+        item: dict[str, Any] = {"t_segment": 0.0}
+        if joint:
+            bin_ = thresholds[unit.z][3]
+            counts = _joint_counts(parts[unit.key]["joint"], sizes[unit.z], bin_, polarity)
+            item["counts"] = counts.as_dict()
+        item["t_metrics"] = time.perf_counter() - start
+        own[unit.key] = item
+    return own
 
 
 def _reported(threshold: int | float | None) -> float | None:

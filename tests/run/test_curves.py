@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 import algorithms
 import bench
 from bench.metrics import METRICS, confusion_counts
-from bench.run.curves import threshold_curve
+from bench.run.curves import joint_histogram, threshold_curve
 
 shapes = st.tuples(st.integers(1, 9), st.integers(1, 9))
 images = st.one_of(
@@ -80,3 +80,28 @@ def test_bad_truth_is_refused() -> None:
         threshold_curve(image, np.zeros((3, 3), np.uint8))
     with pytest.raises(ValueError, match="Unknown metric 'dice'"):
         threshold_curve(image, image > 0).scores("dice")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data(), st.integers(1, 5), st.integers(1, 5))
+def test_joint_histograms_of_tiles_add_up_to_the_image_s(data, tile_rows, tile_cols) -> None:
+    """The one-pass tiled sweep's premise: per-tile joint histograms on the image's bins sum up."""
+    image = data.draw(
+        st.one_of(images, arrays(np.int64, shapes, elements=st.integers(-(2**40), 2**40)))
+    )
+    truth = data.draw(arrays(bool, image.shape))
+    fov = data.draw(st.one_of(st.none(), arrays(bool, image.shape)))
+    if fov is not None and not fov.any():
+        fov[0, 0] = True
+    hist = algorithms.histogram(image, fov)
+    whole = joint_histogram(image, truth, fov, hist)
+    total = [np.zeros_like(whole[0]), np.zeros_like(whole[1])]
+    for r in range(0, image.shape[0], tile_rows):
+        for c in range(0, image.shape[1], tile_cols):
+            part = np.s_[r : r + tile_rows, c : c + tile_cols]
+            pos, neg = joint_histogram(image[part], truth[part], None if fov is None else fov[part],
+                                       hist)  # fmt: skip
+            total[0] += pos
+            total[1] += neg
+    np.testing.assert_array_equal(total[0], whole[0])
+    np.testing.assert_array_equal(total[1], whole[1])

@@ -121,6 +121,75 @@ def test_a_group_reads_each_tile_once_per_pass(scene) -> None:
     assert sorted(u.stage for u in done) == ["histogram"] * 4 + ["segment"] * 4
 
 
+def test_global_methods_with_truth_and_no_masks_need_one_pass(scene) -> None:
+    image, truth, _ = scene
+    done = []
+    segment_tiled_group(image, algorithms.available(kind="global"), "median", truth=truth,
+                        tile_shape=(25, 34), on_unit=done.append)  # fmt: skip
+    assert sorted(u.stage for u in done) == ["histogram"] * 4
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int16, np.int8])
+@pytest.mark.parametrize("with_truth", [True, False])
+def test_16_bit_images_need_no_range_pass(dtype, with_truth) -> None:
+    """Per-level tables add up without knowing the range: one pass, the type's extremes included."""
+    rng = np.random.default_rng(5)
+    info = np.iinfo(dtype)
+    image = rng.integers(info.min, info.max, (30, 41), dtype=dtype, endpoint=True)
+    image[0, 0], image[-1, -1] = info.min, info.max
+    truth = rng.random(image.shape) < 0.3
+    fov = rng.random(image.shape) < 0.8
+    done = []
+    names = ["otsu", "li", "percentile", "minimum"]
+    results = segment_tiled_group(image, names, None, truth=truth if with_truth else None,
+                                  fov=fov, tile_shape=(8, 16), on_unit=done.append)  # fmt: skip
+    assert {u.stage for u in done} == {"histogram"}
+    for name, result in zip(names, results, strict=True):
+        whole = algorithms.get(name).segment(image, fov=fov)
+        assert result.thresholds == [whole.threshold], name
+        if with_truth:
+            assert result.counts == confusion_counts(truth, whole.mask, fov), name
+
+
+def _wide(image: np.ndarray, dtype: type) -> np.ndarray:
+    """``image`` in another type, spread over more levels (int64: more than 2**16)."""
+    if dtype == np.uint8:
+        return image
+    scaled = image.astype(np.float64) * (1e6 if dtype == np.int64 else 37.3)
+    scaled -= 5000 if dtype in (np.int16, np.int64) else 0
+    return (np.rint(scaled) if np.issubdtype(dtype, np.integer) else scaled).astype(dtype)
+
+
+@pytest.mark.parametrize("polarity", ["bright", "dark"])
+@pytest.mark.parametrize("where", ["all", "fov", "fov-counts-only"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int64, np.float32])
+def test_one_pass_counts_equal_the_counts_of_the_masks(scene, dtype, where, polarity) -> None:
+    """Counts from summed joint histograms = counts of the applied masks, tile by tile.
+
+    Every global method, as one group: without mask outputs the group makes
+    one pass (histograms and joint histograms); with them, a second pass
+    applies each threshold. Thresholds, totals and every tile's row agree,
+    and the totals are the whole-image run's.
+    """
+    image, truth, fov = scene
+    stack = np.stack([_wide(image, dtype), _wide(image[::-1], dtype)])  # two slices
+    truths = np.stack([truth, truth[::-1]])
+    names = algorithms.available(kind="global")
+    filt = algorithms.get_filter("median")
+    kwargs = {"truth": truths, "fov": None if where == "all" else np.stack([fov, fov]),
+              "fov_for_threshold": where != "fov-counts-only", "polarity": polarity,
+              "tile_shape": (16, 32)}  # fmt: skip
+    one_pass = segment_tiled_group(stack, names, filt, **kwargs)
+    outs = [np.zeros(stack.shape, bool) for _ in names]
+    applied = segment_tiled_group(stack, names, filt, outs=outs, **kwargs)
+    for name, quick, full, out in zip(names, one_pass, applied, outs, strict=True):
+        assert (quick.thresholds, quick.found, quick.counts) == (
+            full.thresholds, full.found, full.counts), name  # fmt: skip
+        assert quick.tiles.equals(full.tiles), name
+        counting_fov = kwargs["fov"]
+        assert quick.counts == confusion_counts(truths, out, counting_fov), name
+
+
 @pytest.mark.parametrize(
     ("seg", "filt"),
     [
