@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bench.report.replay import ResultSet, load_results
 
 # Imported on first use: a run draws its figures with bench.report.plots alone, and
-# must not pay for pandas' statistics, matplotlib and seaborn that only reports need.
+# must not pay for the statistics (scipy.stats), matplotlib and seaborn that reports need.
 _LAZY = {
     "build_report": "build", "main": "build", "write_report": "build",
     "BoardReport": "model", "Overlay": "model", "Report": "model", "ReportFigure": "model",

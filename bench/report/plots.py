@@ -425,7 +425,7 @@ def histogram_picture(
         value = 0 if power == 0 else 10 ** (power - 1)
         y = round(bottom - float(_symlog(value)) / y_top * height)
         draw.line((left - 5, y, left - 1, y), fill=(0, 0, 0))
-        text = "0" if power == 0 else ("1" if power == 1 else f"1e{power - 1}")
+        text = "0" if power == 0 else (f"{10 ** (power - 1)}" if power <= 4 else f"1e{power - 1}")
         draw.text((left - 8, y), text, fill=(0, 0, 0), font=font, anchor="rm")
     draw.text((left + width / 2, bottom + 22), "intensity (after polarity and filter)",
               fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
