@@ -9,14 +9,18 @@ at the end. Counts are int64, exact at any image size
 (calcHist's float32 counts are exact only up to 2**24 per bin).
 
 Large images are counted in parts on several threads (the kernels release
-the GIL), like OpenCV's own parallel loops. numba compiles the kernel on
-first use (about 2 s) and caches it next to this file; without numba, :data:`AVAILABLE` is False and
-``algorithms.histogram`` uses cv2.calcHist in exact chunks instead.
+the GIL), like OpenCV's own parallel loops: the calling thread counts the
+first part and a pool kept for the process the others, so a call starts no
+thread (starting one costs about as much as counting a megapixel). numba
+compiles the kernel on first use (about 2 s) and caches it next to this
+file; without numba, :data:`AVAILABLE` is False and ``algorithms.histogram``
+uses cv2.calcHist in exact chunks instead.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -116,6 +120,29 @@ if AVAILABLE:
     _joint_fov = njit(nogil=True, cache=True)(_joint_fov)
 
 
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The process's counting threads, started on first use (one fewer than the cores)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=max(1, cores() - 1), thread_name_prefix="count")
+        return _POOL
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there; start afresh."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def cores() -> int:
     """Cores this process may run on (its CPU affinity, e.g. under ``taskset``)."""
     if hasattr(os, "sched_getaffinity"):
@@ -130,7 +157,9 @@ def count_uint8(
 
     ``threads > 1`` counts that many equal parts at once (the kernels release
     the GIL) and adds the integer counts: the same result, sooner on a large
-    image.
+    image. The calling thread counts the first part; the others go to the
+    process's counting pool, whose threads never wait on each other, so
+    callers on several threads at once (tiled runs) cannot deadlock it.
     """
     parts = max(1, min(threads, values.size // MIN_PART))
     if parts == 1:
@@ -143,8 +172,11 @@ def count_uint8(
             _count(values[window]) if mask is None else _count_masked(values[window], mask[window])
         )
 
-    with ThreadPoolExecutor(max_workers=parts) as pool:
-        return sum(pool.map(part, range(parts)))
+    others = [_pool().submit(part, i) for i in range(1, parts)]
+    counts = part(0)
+    for other in others:
+        counts = counts + other.result()
+    return counts
 
 
 def count_uint8_joint(

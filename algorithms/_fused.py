@@ -124,28 +124,46 @@ def _threshold_square(padded, radius, kind, p1, p2, p3, out, largest):  # pragma
 
 
 @numba.njit(nogil=True, cache=True)
-def _threshold_rows(padded, widths, count, kind, p1, p2, p3, ring, ring_sq, out, largest):
+def _threshold_rows(
+    padded, size, middle_width, count, kind, p1, p2, p3, sums, squares, out, largest
+):
     """Any symmetric window (the disk): sums from per-row prefix sums in rings.
 
-    ``ring`` (uint16 or int32) and ``ring_sq`` (int32) are ``(2r+1) ×
-    (cols + 2r + 1)`` scratch arrays (see ``_window_kernels.accumulate``).
+    ``sums`` and ``squares`` are ``(ring, levels, terms, passes)``: a
+    ``levels·(2r+1) × (cols + 2r + 1)`` scratch array (uint16 or int32 for
+    the values, int32 for their squares) and its plan
+    (``_window_kernels.row_plan``, ``_window_kernels.accumulate``).
     """
     rows, cols = out.shape
-    size = widths.size
     radius = size // 2
+    ring, levels, terms, passes = sums
+    ring_sq, levels_sq, terms_sq, passes_sq = squares
+    width = padded.shape[1] + 1
     s_row = np.empty(cols, np.int32)
     q_row = np.empty(cols, np.int32)
-    part = np.empty_like(ring[0, :cols])
-    part_sq = np.empty_like(ring_sq[0, :cols])
+    part = np.empty(cols, ring.dtype)
+    part_sq = np.empty(cols, ring_sq.dtype)
     for k in range(size - 1):
         _window_kernels.prefix_both(padded[k], ring[k], ring_sq[k])
+        _window_kernels.add_levels(ring, size, levels, k, width)
+        _window_kernels.add_levels(ring_sq, size, levels_sq, k, width)
     for y in range(rows):
-        slot = (y + size - 1) % size
-        _window_kernels.prefix_both(padded[y + size - 1], ring[slot], ring_sq[slot])
-        _window_kernels.accumulate(ring, widths, y, s_row, part)
-        _window_kernels.accumulate(ring_sq, widths, y, q_row, part_sq)
+        j = y + size - 1
+        _window_kernels.prefix_both(padded[j], ring[j % size], ring_sq[j % size])
+        _window_kernels.add_levels(ring, size, levels, j, width)
+        _window_kernels.add_levels(ring_sq, size, levels_sq, j, width)
+        _window_kernels.accumulate(ring, size, middle_width, terms, passes, y, s_row, part)
+        _window_kernels.accumulate(
+            ring_sq, size, middle_width, terms_sq, passes_sq, y, q_row, part_sq
+        )
         centre = padded[y + radius, radius : radius + cols]
         _decide(y, centre, s_row, q_row, count, kind, p1, p2, p3, out, largest)
+
+
+def _plan(widths: np.ndarray, ring_type, budget: int, columns: int) -> tuple:
+    levels, terms, passes = _window_kernels.row_plan(widths, budget)
+    ring = np.empty((levels * widths.size, columns), dtype=ring_type)
+    return ring, levels, terms, passes
 
 
 def _band(padded, radius, window, kind, params, out) -> float:
@@ -155,12 +173,13 @@ def _band(padded, radius, window, kind, params, out) -> float:
         _threshold_square(padded, radius, kind, *params, out, largest)
         return float(largest[0])
     widths = half_widths(radius, window)
-    ring_type, _ = accumulation_types(padded, widths, squares=False, limit=0.0)
-    ring = np.empty((widths.size, padded.shape[1] + 1), dtype=ring_type)
-    ring_sq = np.empty((widths.size, padded.shape[1] + 1), dtype=np.int32)
+    ring_type, _, budget = accumulation_types(padded, widths, squares=False, limit=0.0)
+    columns = padded.shape[1] + 1
+    sums = _plan(widths, ring_type, budget, columns)
+    squares = _plan(widths, np.int32, 0, columns)
     count = float(window_count(radius, window))
-    widths = widths.astype(np.int64)
-    _threshold_rows(padded, widths, count, kind, *params, ring, ring_sq, out, largest)
+    middle = int(widths[radius])
+    _threshold_rows(padded, widths.size, middle, count, kind, *params, sums, squares, out, largest)
     return float(largest[0])
 
 

@@ -6,8 +6,10 @@ Two jobs, both exact for every integer image of up to 32 bits:
   window given by its row half-widths (ImageJ's disk, the square), from
   per-row prefix sums: row ``dy`` of the window around ``(y, x)`` adds
   ``P[y+dy, x+w+1] − P[y+dy, x−w]``. The last ``2r+1`` rows' prefix sums
-  live in a ring buffer, so each padded row is summed once and every output
-  row is ``2r+1`` vectorised passes. The arithmetic wraps around (int32 or
+  live in a ring buffer, so each padded row is summed once; rows of the
+  same half-width are read together (mirror rows, and runs of 2 or 4
+  neighbouring rows from rings of summed prefix sums, :func:`row_plan`),
+  a few per vectorised pass. The arithmetic wraps around (uint16, int32 or
   int64): a difference of two wrapped prefix sums is the exact window sum
   whenever that sum itself fits the type, which the caller checks.
 * :func:`numerator` and :func:`split_sum`: ``n·Σx² − (Σx)²`` and ``Σx²``
@@ -28,9 +30,11 @@ import numpy as np
 
 __all__ = [
     "accumulate",
+    "add_levels",
     "numerator",
     "prefix",
     "prefix_both",
+    "row_plan",
     "split_sum",
     "to_float",
     "window_sum",
@@ -66,66 +70,201 @@ def prefix_both(row, out, out_sq):  # pragma: no cover - compiled
         out_sq[x + 1] = out_sq[x] + v * v
 
 
-@numba.njit(nogil=True, cache=True)
-def accumulate(ring, widths, y, acc, part):  # pragma: no cover - compiled
-    """Window sums of output row ``y`` into ``acc``, from the ring of row prefix sums.
+def row_plan(widths: np.ndarray, budget: int = 0) -> tuple[int, np.ndarray, np.ndarray]:
+    """How :func:`accumulate` sums a symmetric window: ``(levels, terms, passes)``.
 
-    Slot ``(y + k) % (2r+1)`` of ``ring`` holds the prefix sums of window row
-    ``k``. Rows ``k`` and ``2r − k`` have the same half-width (the windows are
-    symmetric), so they are added in pairs, two pairs per pass: each pass
-    sums four row segments into ``part`` (of the ring's type, wrapping) and
-    adds that to ``acc``. A uint16 ring and ``part`` (8-bit images, windows
-    up to 63 pixels wide) therefore work on twice as many pixels per vector
-    instruction as int32, and stay exact while four segments sum below 2¹⁶.
+    Window rows ``k`` and ``2r − k`` have the same half-width, and on a disk
+    neighbouring rows often do too (radius 15: four rows of half-width 14).
+    A run of ``2^L`` equal-width rows is summed as one row segment of the
+    level-``L`` ring, which holds the prefix sums of ``2^L`` consecutive rows
+    added together (levels 0, 1, 2: one, two, four rows). Each term adds one
+    such segment above the middle row and its mirror image below: two rows
+    of loads where one would have added a single row. Radius 15's disk takes
+    10 terms and the middle row, 42 loads per pixel instead of 62.
+
+    ``terms[i] = (first ring row of its level, top window row, bottom window
+    row, right offset, left offset)``; ``passes[j] = (first term, count)``,
+    up to four terms per pass. ``budget`` > 0 caps the pixels summed in one
+    pass (a uint16 ``part`` stays exact while they sum below 2¹⁶). The
+    middle row is not a term (:func:`accumulate` starts from it).
     """
-    size = widths.size
+    widths = [int(w) for w in widths]
+    size = len(widths)
+    radius = size // 2
+    chunks = []  # (level, top row, width)
+    k = 0
+    while k < radius:
+        run = 1
+        while k + run < radius and widths[k + run] == widths[k]:
+            run += 1
+        while run:
+            level = 2 if run >= 4 else 1 if run >= 2 else 0
+            while level and budget and 2 * (1 << level) * (2 * widths[k] + 1) > budget:
+                level -= 1
+            chunks.append((level, k, widths[k]))
+            k += 1 << level
+            run -= 1 << level
+    levels = 1 + max((c[0] for c in chunks), default=0)
+    terms = np.array(
+        [
+            (level * size, top, 2 * radius - top - (1 << level) + 1, radius + w + 1, radius - w)
+            for level, top, w in chunks
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 5)
+    passes = []
+    i = 0
+    while i < len(chunks):
+        count, pixels = 0, 0
+        while i + count < len(chunks) and count < 4:
+            level, _, w = chunks[i + count]
+            more = 2 * (1 << level) * (2 * w + 1)
+            if count and budget and pixels + more > budget:
+                break
+            count, pixels = count + 1, pixels + more
+        passes.append((i, count))
+        i += count
+    return levels, terms, np.array(passes, dtype=np.int64).reshape(-1, 2)
+
+
+@numba.njit(inline="always")
+def _term(ring, size, terms, i, y):  # pragma: no cover - compiled
+    """Ring rows (top, bottom) and column offsets (right, left) of term ``i`` for row ``y``."""
+    base = terms[i, 0]
+    top = base + (y + terms[i, 1]) % size
+    bottom = base + (y + terms[i, 2]) % size
+    return top, bottom, terms[i, 3], terms[i, 4]
+
+
+@numba.njit(inline="always")
+def _pair(ring, top, bottom, right, left, x):  # pragma: no cover - compiled
+    """Two row segments of the same half-width at column ``x``: ``(T + B)(right) − (T + B)(left)``.
+
+    Unsigned column indices spare numba's negative-index check, which would
+    otherwise keep the loops from vectorising.
+    """
+    r, lf = np.uint64(right + x), np.uint64(left + x)
+    return (ring[top, r] + ring[bottom, r]) - (ring[top, lf] + ring[bottom, lf])
+
+
+@numba.njit(nogil=True, cache=True)
+def add_levels(ring, size, levels, j, width):  # pragma: no cover - compiled
+    """After row ``j``'s prefix sums: the level-1 and level-2 ring rows it completes."""
+    if levels > 1 and j >= 1:
+        a, b = (j - 1) % size, j % size
+        for i in range(width):
+            x = np.uint64(i)
+            ring[size + a, x] = ring[a, x] + ring[b, x]
+        if levels > 2 and j >= 3:
+            c, d = (j - 3) % size, (j - 1) % size
+            for i in range(width):
+                x = np.uint64(i)
+                ring[2 * size + c, x] = ring[size + c, x] + ring[size + d, x]
+
+
+@numba.njit(nogil=True, cache=True)
+def accumulate(ring, size, middle_width, terms, passes, y, acc, part):  # pragma: no cover
+    """Window sums of output row ``y`` into ``acc``, from the rings of row prefix sums.
+
+    Level ``L``'s ring occupies rows ``L·size … (L+1)·size − 1`` of ``ring``;
+    its slot ``(y + k) % size`` holds the prefix sums of window rows ``k …
+    k + 2^L − 1`` of output row ``y`` added together. The sum starts from
+    the middle row (half-width ``middle_width``), then :func:`row_plan`'s
+    ``terms``, ``passes`` at a time. A ring narrower than ``acc`` (uint16:
+    8-bit images) sums each pass into ``part``, of the ring's type and
+    wrapping, then adds that to ``acc``: twice as many pixels per vector
+    instruction as int32, exact while the pass sums below 2¹⁶ (the plan's
+    budget). A ring of ``acc``'s type adds straight into ``acc``. Every
+    index is computed and no row is sliced: numba counts the references to
+    every slice, which costs microseconds per row.
+    """
     radius = size // 2
     cols = acc.size
-    middle = ring[(y + radius) % size]
-    right, left = radius + widths[radius] + 1, radius - widths[radius]
-    a, b = middle[right : right + cols], middle[left : left + cols]
-    for x in range(cols):
-        part[x] = a[x] - b[x]
-    for x in range(cols):
-        acc[x] = part[x]
-    for k in range(0, radius, 2):  # two pairs of rows per pass (one in the last, if odd)
-        top, bottom = ring[(y + k) % size], ring[(y + size - 1 - k) % size]
-        right, left = radius + widths[k] + 1, radius - widths[k]
-        a1, a2 = top[right : right + cols], bottom[right : right + cols]
-        b1, b2 = top[left : left + cols], bottom[left : left + cols]
-        if k + 1 == radius:
+    direct = ring.itemsize >= acc.itemsize
+    middle = (y + radius) % size
+    right, left = radius + middle_width + 1, radius - middle_width
+    if direct:
+        for x in range(cols):
+            acc[x] = ring[middle, np.uint64(right + x)] - ring[middle, np.uint64(left + x)]
+    else:
+        for x in range(cols):
+            part[x] = ring[middle, np.uint64(right + x)] - ring[middle, np.uint64(left + x)]
+        for x in range(cols):
+            acc[x] = part[x]
+    for p in range(passes.shape[0]):
+        first, count = passes[p, 0], passes[p, 1]
+        t0, b0, r0, l0 = _term(ring, size, terms, first, y)
+        if count == 1:
+            if direct:
+                for x in range(cols):
+                    acc[x] += _pair(ring, t0, b0, r0, l0, x)
+                continue
             for x in range(cols):
-                part[x] = (a1[x] + a2[x]) - (b1[x] + b2[x])
+                part[x] = _pair(ring, t0, b0, r0, l0, x)
+        elif count == 2:
+            t1, b1, r1, l1 = _term(ring, size, terms, first + 1, y)
+            if direct:
+                for x in range(cols):
+                    acc[x] += _pair(ring, t0, b0, r0, l0, x) + _pair(ring, t1, b1, r1, l1, x)
+                continue
+            for x in range(cols):
+                part[x] = _pair(ring, t0, b0, r0, l0, x) + _pair(ring, t1, b1, r1, l1, x)
+        elif count == 3:
+            t1, b1, r1, l1 = _term(ring, size, terms, first + 1, y)
+            t2, b2, r2, l2 = _term(ring, size, terms, first + 2, y)
+            if direct:
+                for x in range(cols):
+                    acc[x] += (_pair(ring, t0, b0, r0, l0, x) + _pair(ring, t1, b1, r1, l1, x)) + (
+                        _pair(ring, t2, b2, r2, l2, x)
+                    )
+                continue
+            for x in range(cols):
+                part[x] = (_pair(ring, t0, b0, r0, l0, x) + _pair(ring, t1, b1, r1, l1, x)) + (
+                    _pair(ring, t2, b2, r2, l2, x)
+                )
         else:
-            top, bottom = ring[(y + k + 1) % size], ring[(y + size - 2 - k) % size]
-            right, left = radius + widths[k + 1] + 1, radius - widths[k + 1]
-            c1, c2 = top[right : right + cols], bottom[right : right + cols]
-            d1, d2 = top[left : left + cols], bottom[left : left + cols]
+            t1, b1, r1, l1 = _term(ring, size, terms, first + 1, y)
+            t2, b2, r2, l2 = _term(ring, size, terms, first + 2, y)
+            t3, b3, r3, l3 = _term(ring, size, terms, first + 3, y)
+            if direct:
+                for x in range(cols):
+                    acc[x] += (_pair(ring, t0, b0, r0, l0, x) + _pair(ring, t1, b1, r1, l1, x)) + (
+                        _pair(ring, t2, b2, r2, l2, x) + _pair(ring, t3, b3, r3, l3, x)
+                    )
+                continue
             for x in range(cols):
-                part[x] = ((a1[x] + a2[x]) - (b1[x] + b2[x])) + ((c1[x] + c2[x]) - (d1[x] + d2[x]))
+                part[x] = (_pair(ring, t0, b0, r0, l0, x) + _pair(ring, t1, b1, r1, l1, x)) + (
+                    _pair(ring, t2, b2, r2, l2, x) + _pair(ring, t3, b3, r3, l3, x)
+                )
         for x in range(cols):
             acc[x] += part[x]
 
 
 @numba.njit(nogil=True, cache=True)
-def window_sum(padded, widths, squares, ring, acc, out):  # pragma: no cover - compiled
+def window_sum(
+    padded, size, middle_width, levels, terms, passes, squares, ring, acc, out
+):  # pragma: no cover
     """Window sums of ``padded`` (edge-padded by ``r``) into ``out`` (rows × cols).
 
-    ``widths[k]`` is the half-width of window row ``dy = k − r`` (symmetric:
-    ``widths[k] == widths[2r − k]``); ``ring`` is a ``(2r+1) × (cols + 2r + 1)``
-    scratch array for the row prefix sums (uint16, int32 or int64, see
-    :func:`accumulate`), ``acc`` one of ``cols`` for the sums (int32 or
+    The window has ``size = 2r + 1`` rows, summed by :func:`row_plan`'s
+    ``levels``, ``terms`` and ``passes`` around the middle row of
+    half-width ``middle_width``; ``ring`` is a ``levels·(2r+1) × (cols + 2r
+    + 1)`` scratch array for the row prefix sums (uint16, int32 or int64,
+    see :func:`accumulate`), ``acc`` one of ``cols`` for the sums (int32 or
     int64), ``out`` any numeric array. ``squares``: sum the squares of the
     values instead.
     """
     rows, cols = out.shape
-    size = widths.size
+    width = padded.shape[1] + 1
     part = np.empty(cols, ring.dtype)
     for k in range(size - 1):
         prefix(padded[k], squares, ring[k])
+        add_levels(ring, size, levels, k, width)
     for y in range(rows):
-        prefix(padded[y + size - 1], squares, ring[(y + size - 1) % size])
-        accumulate(ring, widths, y, acc, part)
+        j = y + size - 1
+        prefix(padded[j], squares, ring[j % size])
+        add_levels(ring, size, levels, j, width)
+        accumulate(ring, size, middle_width, terms, passes, y, acc, part)
         for x in range(cols):
             out[y, x] = acc[x]
 

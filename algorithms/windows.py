@@ -199,26 +199,33 @@ def _integer_sum(
         padded = cv2.copyMakeBorder(values, radius, radius, radius, radius, border)
     else:
         padded = np.pad(values, radius, mode="edge")
-    ring_type, acc_type = accumulation_types(values, widths, squares=squares, limit=limit)
-    ring = np.empty((widths.size, padded.shape[1] + 1), dtype=ring_type)
+    ring_type, acc_type, budget = accumulation_types(values, widths, squares=squares, limit=limit)
+    levels, terms, passes = _window_kernels.row_plan(widths, budget)
+    ring = np.empty((levels * widths.size, padded.shape[1] + 1), dtype=ring_type)
     acc = np.empty(values.shape[1], dtype=acc_type)
     out = np.empty(values.shape, dtype=out_dtype)
-    _window_kernels.window_sum(padded, widths.astype(np.int64), squares, ring, acc, out)
+    middle = int(widths[radius])
+    _window_kernels.window_sum(
+        padded, widths.size, middle, levels, terms, passes, squares, ring, acc, out
+    )
     return out
 
 
 def accumulation_types(values: np.ndarray, widths: np.ndarray, *, squares: bool, limit: float):
-    """Ring and accumulator types of :func:`algorithms._window_kernels.window_sum`.
+    """Ring type, accumulator type and pass budget of ``window_sum``.
 
-    The ring of row prefix sums wraps around: uint16 when four row segments
-    (what one pass adds) sum below 2¹⁶ — 8-bit values, windows up to 63
-    pixels wide — else int32 or int64 like the accumulator, which holds the
-    window sums: int32 below 2³¹, int64 otherwise.
+    See :func:`algorithms._window_kernels.window_sum`. The ring of row prefix
+    sums wraps around: uint16 when four row segments sum below 2¹⁶ —
+    8-bit values, windows up to 63 pixels wide — else int32 or int64 like
+    the accumulator, which holds the window sums: int32 below 2³¹, int64
+    otherwise. A uint16 ring sums at most ``budget`` pixels per pass (so
+    each pass sums below 2¹⁶); a ring of the accumulator's type has no
+    budget (0).
     """
     acc = np.int32 if limit < 2.0**31 else np.int64
     if not squares and values.dtype == np.uint8 and 4 * (2 * int(widths.max()) + 1) * 255 < 2**16:
-        return np.uint16, acc
-    return acc, acc
+        return np.uint16, acc, (2**16 - 1) // 255
+    return acc, acc, 0
 
 
 def _magnitude(image: np.ndarray) -> int:

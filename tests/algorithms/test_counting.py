@@ -45,3 +45,32 @@ def test_foreground_equals_the_float_comparison(dtype, value: float, rng) -> Non
 def test_foreground_of_float_images_compares_floats() -> None:
     image = np.array([[0.25, 0.5, 0.75]])
     np.testing.assert_array_equal(foreground(image, 0.5), [[False, False, True]])
+
+
+def test_counting_from_many_threads_at_once_shares_the_pool(monkeypatch, rng) -> None:
+    """Tiled runs count tiles on several threads, each splitting its tile: exact, no deadlock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(_counting, "MIN_PART", 100)
+    tiles = [rng.integers(0, 256, size=5_000 + i).astype(np.uint8) for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as callers:
+        got = list(callers.map(lambda t: _counting.count_uint8(t, threads=3), tiles))
+    for tile, counts in zip(tiles, got, strict=True):
+        np.testing.assert_array_equal(counts, np.bincount(tile, minlength=256))
+
+
+def _count_in_child(values: np.ndarray) -> list[int]:
+    return _counting.count_uint8(values, threads=2).tolist()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork: POSIX only")
+def test_a_forked_child_counts_with_its_own_pool(monkeypatch, rng) -> None:
+    """The parent's pool threads do not survive a fork: the child starts its own."""
+    import multiprocessing
+
+    monkeypatch.setattr(_counting, "MIN_PART", 100)
+    values = rng.integers(0, 256, size=4_000).astype(np.uint8)
+    _counting.count_uint8(values, threads=2)  # the parent's pool exists
+    with multiprocessing.get_context("fork").Pool(1) as child:
+        got = child.apply(_count_in_child, (values,))
+    assert got == np.bincount(values, minlength=256).tolist()

@@ -408,3 +408,15 @@ def test_adaptive_halo_covers_its_window(method: str, blobs) -> None:
     rows = slice(20, 40)
     tile = image[rows.start - halo : rows.stop + halo]
     np.testing.assert_array_equal(segmenter(tile)[halo:-halo], whole[rows])
+
+
+@pytest.mark.parametrize("radius", [9, 15, 22])
+def test_one_pass_disk_kernels_with_large_radii_equal_the_numpy_path(radius: int, rng) -> None:
+    """Large disks sum runs of equal-width rows from two- and four-row rings: the same masks."""
+    image = rng.integers(0, 256, size=(90, 71)).astype(np.uint8)
+    image[20:60, 10:40] //= 3
+    image[5:15, 50:70] = 255
+    for k, c in ((0.3, 1.0), (-0.2, 0.0)):
+        for method in _one_pass_methods(radius, "disk", k, c):
+            expected = method(image.astype(np.uint16))
+            np.testing.assert_array_equal(method(image), expected, err_msg=repr(method))

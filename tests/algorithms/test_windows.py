@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import ndimage
 from window_reference import in_window, per_pixel, window_values
 
 import algorithms
@@ -303,3 +304,59 @@ def test_every_moment_method_runs_on_wide_images_with_large_windows(name: str, d
         mask = algorithms.get(name, radius=120, window=shape)(image)
         assert mask.shape == image.shape
         assert mask.dtype == bool
+
+
+@pytest.mark.parametrize("shape", windows.SHAPES)
+@pytest.mark.parametrize("radius", [1, 2, 3, 6, 10, 15, 16, 21, 31, 63, 100])
+@pytest.mark.parametrize("budget", [0, (2**16 - 1) // 255])
+def test_row_plan_sums_every_window_row_once(radius: int, shape: str, budget: int) -> None:
+    """The compiled disk sums' plan: each row once, at its half-width, each pass within budget."""
+    from algorithms import _window_kernels
+
+    widths = windows.half_widths(radius, shape)
+    if budget and 4 * (2 * int(widths.max()) + 1) * 255 >= 2**16:
+        budget = 0  # windows this wide take an int32 ring (accumulation_types)
+    levels, terms, passes = _window_kernels.row_plan(widths, budget)
+    size = widths.size
+    seen = [0] * size
+    seen[radius] = 1  # the middle row: accumulate starts from it
+    pixels = []
+    for base, top, bottom, right, left in terms.tolist():
+        level, rows = base // size, 1 << (base // size)
+        assert base % size == 0
+        assert level < levels
+        width = right - radius - 1
+        assert radius - left == width
+        assert bottom == 2 * radius - top - rows + 1
+        for k in [*range(top, top + rows), *range(bottom, bottom + rows)]:
+            assert widths[k] == width, (k, width)
+            seen[k] += 1
+        pixels.append(2 * rows * (2 * width + 1))
+    assert seen == [1] * size
+    assert passes[:, 0].tolist() == np.cumsum([0, *passes[:-1, 1].tolist()]).tolist()
+    assert int(passes[:, 1].sum()) == len(terms)
+    assert set(passes[:, 1].tolist()) <= {1, 2, 3, 4}
+    if budget:
+        for first, count in passes.tolist():
+            assert count == 1 or sum(pixels[first : first + count]) <= budget
+
+
+@pytest.mark.parametrize("radius", [9, 15, 22])
+def test_disk_sums_of_8_bit_images_use_every_ring_level_exactly(radius: int, rng) -> None:
+    """Radius ≥ 9 sums runs of four equal-width disk rows as one segment: still exact."""
+    image = rng.integers(0, 256, size=(61, 47)).astype(np.uint8)
+    image[10:30, 5:25] = 255  # saturated blocks: the uint16 ring's passes at their largest
+    moments = windows.window_moments(image, radius, "disk")
+    wide = windows.window_moments(image.astype(np.int32), radius, "disk")
+    reference = ndimage.correlate(
+        image.astype(np.int64), windows.footprint(radius, "disk").astype(np.int64), mode="nearest"
+    )
+    np.testing.assert_array_equal(moments.total, reference)
+    np.testing.assert_array_equal(wide.total, reference)
+    squares = ndimage.correlate(
+        image.astype(np.int64) ** 2,
+        windows.footprint(radius, "disk").astype(np.int64),
+        mode="nearest",
+    )
+    np.testing.assert_array_equal(moments.total_sq, squares)
+    np.testing.assert_array_equal(wide.total_sq, squares)

@@ -6,7 +6,8 @@
 
 Every ratio is measured in one run, the two sides interleaved round after
 round (see ``timing.py``), so both see the same machine load; the load is
-printed with them. Three tables:
+printed beside every row of absolute times. Three tables, then every
+ratio with its target (issue 15), met or missed:
 
 1. each moment method (Niblack, Sauvola, NICK, Wolf–Jolion, local mean,
    Phansalkar, Bradley–Roth) with ImageJ's disk and with the square of the
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from timing import load, ms, ratio, timed
+from timing import Targets, load, load_now, ms, ratio, timed
 
 import algorithms
 import bench
@@ -62,7 +63,7 @@ def slide(size: int) -> np.ndarray:
     return np.ascontiguousarray(np.tile(tile, reps)[:size, :size])
 
 
-def disk_vs_square(image: np.ndarray, radius: int, rounds: int) -> None:
+def disk_vs_square(image: np.ndarray, radius: int, rounds: int, targets: Targets) -> None:
     print(f"1. disk vs square, radius {radius}, {image.shape[0]}x{image.shape[1]} uint8, ms "
           "median (fastest)")  # fmt: skip
     for name, params in MOMENT_METHODS.items():
@@ -70,7 +71,13 @@ def disk_vs_square(image: np.ndarray, radius: int, rounds: int) -> None:
         square = algorithms.get(name, radius=radius, window="square", **params)
         t = timed({"disk": lambda m=disk: m(image), "square": lambda m=square: m(image)}, rounds)
         print(f"   {name:13s} disk {ms(t['disk'])}  square {ms(t['square'])}  "
-              f"disk/square {ratio(t['disk'], t['square'])}")  # fmt: skip
+              f"disk/square {ratio(t['disk'], t['square'])}  {load_now()}")  # fmt: skip
+        targets.check(
+            f"{name} disk / square, r {radius}, {image.shape[0]}²",
+            t["disk"],
+            t["square"],
+            at_most=2,
+        )
 
 
 def interior_differences(a: np.ndarray, b: np.ndarray, margin: int) -> int:
@@ -80,6 +87,7 @@ def interior_differences(a: np.ndarray, b: np.ndarray, margin: int) -> int:
 
 
 WINDOW = 35  # scikit-image's window_size; our square window of radius 17
+DOXAPY_TARGETS = ("wolf_jolion", "nick")  # issue 15: at least as fast as doxapy
 
 
 def sauvola_pair(image: np.ndarray) -> tuple[Callable, Callable]:
@@ -108,7 +116,7 @@ def median_pair(image: np.ndarray) -> tuple[Callable, Callable]:
     return (lambda: ours(image)), (lambda: ndimage.median_filter(image, size=5, mode="nearest"))
 
 
-def versus_scikit_image(image: np.ndarray, rounds: int) -> None:
+def versus_scikit_image(image: np.ndarray, rounds: int, targets: Targets) -> None:
     pairs = {
         f"sauvola square {WINDOW} vs skimage.threshold_sauvola": (sauvola_pair, WINDOW // 2),
         f"niblack square {WINDOW} vs skimage.threshold_niblack": (niblack_pair, WINDOW // 2),
@@ -123,7 +131,8 @@ def versus_scikit_image(image: np.ndarray, rounds: int) -> None:
         else:
             agree = "identical" if np.array_equal(ours(), theirs()) else "DIFFERENT"
         print(f"   {label}: ours {ms(t['ours'])}  reference {ms(t['reference'])}  "
-              f"speed-up {ratio(t['reference'], t['ours'])}  ({agree})")  # fmt: skip
+              f"speed-up {ratio(t['reference'], t['ours'])}  ({agree})  {load_now()}")  # fmt: skip
+        targets.check(f"{label}: reference / ours", t["reference"], t["ours"], at_least=1)
 
 
 def dibco_pages(folder: Path) -> list[np.ndarray]:
@@ -133,7 +142,7 @@ def dibco_pages(folder: Path) -> list[np.ndarray]:
     return [cv2.imread(str(f), cv2.IMREAD_GRAYSCALE) for f in files]
 
 
-def versus_doxapy(folder: Path, radius: int, rounds: int) -> None:
+def versus_doxapy(folder: Path, radius: int, rounds: int, targets: Targets) -> None:
     try:
         import doxapy
     except ImportError:
@@ -174,7 +183,9 @@ def versus_doxapy(folder: Path, radius: int, rounds: int) -> None:
         )
         print(f"   {name:12s} ours {ms(t['ours'])}  doxapy {ms(t['doxapy'])}  "
               f"speed-up {ratio(t['doxapy'], t['ours'])}  "
-              f"({differ} interior pixels differ, k={k})")  # fmt: skip
+              f"({differ} interior pixels differ, k={k})  {load_now()}")  # fmt: skip
+        if name in DOXAPY_TARGETS:
+            targets.check(f"{name} doxapy / ours, DIBCO", t["doxapy"], t["ours"], at_least=1)
 
 
 def main() -> None:
@@ -193,10 +204,11 @@ def main() -> None:
         cv2.setNumThreads(args.threads)
         numba.set_num_threads(args.threads)
     print(f"{load()}; threads for ours: {args.threads or 'all'}; {args.rounds} rounds\n")
-    disk_vs_square(slide(args.size), args.radius, args.rounds)
-    versus_scikit_image(slide(args.size), args.rounds)
-    versus_doxapy(args.dibco, args.radius, args.rounds)
-    print(f"\n{load()}")
+    targets = Targets()
+    disk_vs_square(slide(args.size), args.radius, args.rounds, targets)
+    versus_scikit_image(slide(args.size), args.rounds, targets)
+    versus_doxapy(args.dibco, args.radius, args.rounds, targets)
+    targets.report()
 
 
 if __name__ == "__main__":

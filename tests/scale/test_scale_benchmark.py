@@ -16,8 +16,10 @@ def test_scale_benchmark_modes_agree_on_a_small_slice(tmp_path) -> None:
     pytest.importorskip("distributed")
     pytest.importorskip("psutil")
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--rows", "300", "--cols", "520", "--tile", "128",
-         "--rounds", "1", "--sweep", "3", "--json", str(tmp_path / "figures.json")],
+        [sys.executable, str(SCRIPT), "--tmp", str(tmp_path), "--rows", "300", "--cols", "520",
+         "--tile", "128",
+         "--rounds", "1", "--sweep", "3", "--sweep-singles", "2", "--slices", "2",
+         "--json", str(tmp_path / "figures.json")],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -26,4 +28,8 @@ def test_scale_benchmark_modes_agree_on_a_small_slice(tmp_path) -> None:
         assert f"\n{mode} " in done.stdout
     assert (tmp_path / "figures.json").is_file()
     assert "sweep of 3 global methods" in done.stdout
+    assert "timed 2 of 3 runs" in done.stdout
     assert "identical results: True" in done.stdout
+    assert "thresholds and counts identical from Zarr and .npy: True" in done.stdout
+    assert "decodes/chunk" in done.stdout
+    assert not list(tmp_path.glob("segbench-scale-*"))  # the temporary files are gone

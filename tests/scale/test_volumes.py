@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import pickle
 from pathlib import Path
@@ -12,12 +13,14 @@ import tifffile
 
 import algorithms
 from bench.data import dataset_from_config
-from bench.scale.tiling import segment_tiled
+from bench.scale.engines import ThreadEngine
+from bench.scale.tiling import segment_tiled, segment_tiled_group
 from bench.scale.volumes import (
     BinaryVolume,
     VolumeDataset,
     create_volume,
     open_volume,
+    tile_shape_for,
 )
 
 zarr = pytest.importorskip("zarr")
@@ -166,3 +169,142 @@ def test_the_kind_decides_over_the_file_suffix(tmp_path, blobs) -> None:
         dataset_from_config({**config, "kind": "volum"})
     with pytest.raises(ValueError, match=r"Unknown dataset setting 'imagse'.*'images'"):
         dataset_from_config({"name": "f", "kind": "folder", "imagse": "x"})
+
+
+CODECS = {
+    "blosc-lz4": {"compressors": "blosc-lz4"},
+    "zstd": {},  # Zarr's default
+    "raw": {"compressors": None},
+}
+
+
+def _zarr(path: Path, array: np.ndarray, chunks: tuple[int, ...], codec: str, **extra) -> Path:
+    kwargs = dict(CODECS[codec])
+    if kwargs.get("compressors") == "blosc-lz4":
+        kwargs["compressors"] = zarr.codecs.BloscCodec(cname="lz4", shuffle="noshuffle")
+    created = zarr.create_array(path, shape=array.shape, chunks=chunks, dtype=array.dtype,
+                                **kwargs, **extra)  # fmt: skip
+    created[...] = array
+    return path
+
+
+@pytest.mark.parametrize("codec", list(CODECS))
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, bool, np.float32])
+@pytest.mark.parametrize(("shape", "chunks"), [((3, 30, 41), (1, 8, 8)), ((30, 41), (7, 41))])
+def test_chunk_reader_reads_what_zarr_reads(tmp_path, codec, dtype, shape, chunks) -> None:
+    rng = np.random.default_rng(7)
+    array = rng.integers(0, 4000, shape).astype(dtype)
+    array[..., :8, :8] = 0  # a chunk of the fill value: Zarr writes no file for it
+    volume = open_volume(_zarr(tmp_path / "a.zarr", array, chunks, codec))
+    assert volume._chunk_reader() is not None
+    indexes = [..., (slice(None),), (-1,), (slice(3, 3),), (slice(-5, None), 2),
+               tuple(slice(1, n - 2) for n in shape),
+               (np.int64(1), Ellipsis, slice(2, 40))]  # fmt: skip
+    for _ in range(60):
+        indexes.append(tuple(
+            int(rng.integers(-n, n)) if rng.random() < 0.2
+            else slice(*sorted(int(v) for v in rng.integers(-n - 2, n + 3, 2)))
+            for n in shape
+        ))  # fmt: skip
+    for index in indexes:
+        got, expected = volume[index], array[index]
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected, err_msg=str(index))
+
+
+def test_aligned_tiles_with_a_halo_decode_each_chunk_once(tmp_path) -> None:
+    array = np.random.default_rng(3).integers(0, 256, (2, 64, 50), dtype=np.uint8)
+    volume = open_volume(_zarr(tmp_path / "a.zarr", array, (1, 4, 50), "blosc-lz4"))
+    tile = tile_shape_for(volume, pixels=8 * 50)
+    assert tile == (8, 50)
+    for z in range(2):
+        for r0 in range(0, 64, tile[0]):
+            region = (z, slice(max(r0 - 1, 0), min(r0 + tile[0] + 1, 64)), slice(None))
+            np.testing.assert_array_equal(volume[region], array[region])
+    assert volume._chunk_reader().decoded == 2 * 64 // 4
+
+
+def test_chunk_reader_threads_share_decoded_chunks(tmp_path) -> None:
+    array = np.random.default_rng(4).integers(0, 256, (1, 256, 30), dtype=np.uint8)
+    volume = open_volume(_zarr(tmp_path / "a.zarr", array, (1, 4, 30), "blosc-lz4"))
+    regions = [(0, slice(max(r - 1, 0), r + 9), slice(None)) for r in range(0, 256, 8)]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        reads = list(pool.map(volume.__getitem__, regions))
+    for region, read in zip(regions, reads, strict=True):
+        np.testing.assert_array_equal(read, array[region])
+    assert volume._chunk_reader().decoded == 256 // 4
+
+
+def test_layouts_the_chunk_reader_does_not_know_are_read_by_zarr(tmp_path) -> None:
+    array = np.arange(16 * 16, dtype=np.uint16).reshape(16, 16)
+    sharded = _zarr(tmp_path / "s.zarr", array, (4, 4), "zstd", shards=(8, 8))
+    gzipped = tmp_path / "g.zarr"
+    zarr.create_array(gzipped, shape=array.shape, chunks=(4, 4), dtype=array.dtype,
+                      compressors=zarr.codecs.GzipCodec())[...] = array  # fmt: skip
+    for path in (sharded, gzipped):
+        volume = open_volume(path)
+        assert volume._chunk_reader() is None
+        np.testing.assert_array_equal(volume[3:9, 5:], array[3:9, 5:])
+
+
+@pytest.mark.parametrize(
+    ("shape", "chunks", "pixels", "expected"),
+    [
+        ((8026, 17480), (32, 17480), 1 << 22, (224, 17480)),  # full rows, whole chunks
+        ((20, 8026, 17480), (1, 32, 17480), 1 << 22, (224, 17480)),
+        ((8026, 17480), (256, 256), 1 << 22, (2048, 2048)),  # 8 chunks across
+        ((8026, 17480), (100, 3000), 1 << 22, (1400, 3000)),  # wider than 2048: one chunk
+        ((50, 60), (32, 32), 1 << 22, (50, 60)),  # small images: capped at the image
+        ((8026, 17480), None, 1 << 22, (240, 17480)),  # not chunked: full rows
+    ],
+)
+def test_tile_shape_follows_the_chunks(shape, chunks, pixels, expected) -> None:
+    source = dataclasses.make_dataclass("Source", ["shape", "chunks"])(shape, chunks)
+    tile = tile_shape_for(source, pixels)
+    assert tile == expected
+    if chunks:
+        assert tile[0] % chunks[-2] == 0 or tile[0] == shape[-2]
+        assert tile[1] % chunks[-1] == 0 or tile[1] == shape[-1]
+
+
+def test_a_tiled_run_from_a_blosc_zarr_stack_equals_the_in_memory_run(tmp_path, blobs) -> None:
+    image, truth = blobs
+    stack, truths = np.stack([image, image[::-1]]), np.stack([truth, truth[::-1]])
+    image_path = _zarr(tmp_path / "stack.zarr", stack, (1, 8, stack.shape[-1]), "blosc-lz4")
+    truth_path = _zarr(tmp_path / "truth.zarr", truths, (1, 8, stack.shape[-1]), "blosc-lz4")
+    volume = open_volume(image_path)
+    tile = tile_shape_for(volume, pixels=24 * stack.shape[-1])
+    methods = ["otsu", "li", {"name": "sauvola", "radius": 5}]
+    expected = segment_tiled_group(stack, methods, "median", truth=truths, tile_shape=(20, 30))
+    got = segment_tiled_group(volume, methods, "median", truth=truth_path, tile_shape=tile,
+                              engine=ThreadEngine(workers=2))  # fmt: skip
+    for one, other in zip(got, expected, strict=True):
+        assert one.thresholds == other.thresholds
+        assert one.counts == other.counts
+
+
+def test_chunk_reader_finds_an_array_inside_a_group(tmp_path) -> None:
+    array = np.arange(20 * 30, dtype=np.uint16).reshape(20, 30)
+    group = zarr.open_group(tmp_path / "g.zarr", mode="w")
+    stored = group.create_array("sub/image", shape=array.shape, chunks=(8, 8), dtype=array.dtype)
+    stored[...] = array
+    volume = open_volume(tmp_path / "g.zarr", key="sub/image")
+    np.testing.assert_array_equal(volume[3:17, 2:29], array[3:17, 2:29])
+    assert volume._chunk_reader().decoded == 12
+
+
+def test_blosc_chunks_stored_uncompressed_are_read_in_place(tmp_path, monkeypatch) -> None:
+    from bench.scale.volumes import ChunkReader
+
+    rng = np.random.default_rng(5)
+    array = rng.integers(0, 256, (40, 64), dtype=np.uint8)  # noise: Blosc stores it as is
+    array[24:] = 3  # these chunks compress
+    volume = open_volume(_zarr(tmp_path / "a.zarr", array, (8, 64), "blosc-lz4"))
+    seen = []
+    original = ChunkReader._stored_as_is
+    monkeypatch.setattr(ChunkReader, "_stored_as_is",
+                        staticmethod(lambda *a: seen.append(original(*a)) or seen[-1]))  # fmt: skip
+    np.testing.assert_array_equal(volume[...], array)
+    np.testing.assert_array_equal(volume[5:29, 3:], array[5:29, 3:])
+    assert True in seen
+    assert False in seen
