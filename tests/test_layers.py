@@ -9,6 +9,7 @@ configs. Checked on the source (every import statement), and by importing
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,35 @@ def test_importing_the_data_layer_loads_no_hydra() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+# What a default run (`python -m bench`: the KESM sample, Otsu, its overlay and histogram)
+# must not import: the report's plotting and statistics, and the optional engines. Each
+# costs a run start-up time it does not use (seaborn and scipy.stats alone ~1 s).
+NOT_IN_A_RUN = (
+    "matplotlib", "seaborn", "scipy.stats", "bench.report.build", "bench.report.figures",
+    "torch", "dask", "distributed", "zarr", "sklearn",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def modules_of_a_default_run(tmp_path_factory) -> dict[str, set[str]]:
+    folder = tmp_path_factory.mktemp("lazy")
+    code = (
+        "import sys, json, bench.cli.main as m\n"
+        "imported = sorted(sys.modules)\n"
+        f"try:\n    m.entry(['hydra.run.dir={folder / 'run'}', 'quiet=true'])\n"
+        "finally:\n"
+        "    print(json.dumps([imported, sorted(sys.modules)]), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=folder)  # fmt: skip
+    assert (folder / "run" / "figures" / "grayscale_overlay.png").is_file()
+    imported, ran = json.loads(done.stderr.strip().splitlines()[-1])
+    return {"import bench.cli.main": set(imported), "python -m bench": set(ran)}
+
+
+@pytest.mark.parametrize("stage", ["import bench.cli.main", "python -m bench"])
+@pytest.mark.parametrize("module", NOT_IN_A_RUN)
+def test_a_default_run_imports_lazily(modules_of_a_default_run, stage, module) -> None:
+    assert module not in modules_of_a_default_run[stage]

@@ -271,7 +271,8 @@ def _board_report(
     for config, image, which, score in requests:
         rgb = evidence.overlays.get((config, image))
         if rgb is not None:
-            report.gallery.append(Overlay(config, image, which, score, _jpeg(rgb)))
+            full = results.overlays.get((board.dataset, config, image))
+            report.gallery.append(Overlay(config, image, which, score, _jpeg(rgb), full))
     return report
 
 
@@ -366,7 +367,7 @@ def write_report(report: Report, folder: str | Path, stem: str = "leaderboard") 
         written.append(folder / name)
     for name, text in (
         (f"{stem}.md", to_markdown(report, f"{stem}.html")),
-        (f"{stem}.html", to_html(report)),
+        (f"{stem}.html", to_html(report, folder)),
     ):
         with atomic_path(folder / name) as tmp:
             tmp.write_text(text, encoding="utf-8")

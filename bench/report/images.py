@@ -120,9 +120,10 @@ def image_threshold_rows(table: pd.DataFrame) -> pd.Series:
 
 
 def thumbnail(rgb: np.ndarray, size: int = 360) -> np.ndarray:
-    """Shrink an RGB picture so its longer side is at most ``size`` (area-preserving)."""
+    """Shrink an RGB picture so its longer side is at most ``size``: each pixel the area
+    average of those it covers, so a one-pixel error stays visible as a tint."""
     image = Image.fromarray(rgb)
-    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    image.thumbnail((size, size), Image.Resampling.BOX, reducing_gap=None)
     return np.asarray(image)
 
 

@@ -7,6 +7,7 @@ Kept apart from both so that :mod:`bench.report.build` and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,7 @@ class Overlay:
     which: str  # "best" or "worst"
     score: float
     jpeg: bytes
+    full: Path | None = None  # the run's own overlay at native resolution, when it drew one
 
 
 @dataclass(frozen=True)

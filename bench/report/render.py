@@ -17,15 +17,17 @@ from __future__ import annotations
 import base64
 import html
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
 from bench.metrics import get as get_metric
 from bench.report.explore import EXPLORE_CSS, EXPLORE_JS, explorer_html, filter_box
-from bench.report.model import BoardReport, Report
+from bench.report.model import BoardReport, Overlay, Report
 from bench.report.plots import OVERLAY_COLOURS
 
 __all__ = [
@@ -346,7 +348,7 @@ def _img(data: bytes, alt: str, kind: str = "png") -> str:
     )
 
 
-def _board_html(board: BoardReport, index: int) -> str:
+def _board_html(board: BoardReport, index: int, folder: Path | None = None) -> str:
     lb = board.leaderboard
     classes = [
         "reference" if r["reference"] else ("first" if r["rank"] == 1 else "")
@@ -378,14 +380,17 @@ def _board_html(board: BoardReport, index: int) -> str:
             "<h3>Where each method fails: best and worst image</h3><p>Overlay of the mask on "
             f"the image the method saw: {swatches}"
             '<span class="swatch" style="background:#888"></span>TN (the grey image). '
-            "For each method, its best config: the image it scores best on, then the worst.</p>"
+            "For each method, its best config: the image it scores best on, then the worst. "
+            "Images longer than the thumbnail are shrunk by area averaging (a one-pixel error "
+            "stays a tint); <i>native resolution</i> opens the run's own overlay, one pixel "
+            "per image pixel, where the run drew it.</p>"
         )
         pairs: dict[str, list[str]] = {}
         for o in board.gallery:
             pairs.setdefault(o.config, []).append(
                 f"<figure>{_img(o.jpeg, f'{o.which} image of {o.config}: {o.image}', 'jpeg')}"
                 f"<figcaption><b>{html.escape(o.which)}</b> ({o.score:.4f}): "
-                f"{html.escape(o.image)}</figcaption></figure>"
+                f"{html.escape(o.image)}{_full_size_link(o, folder)}</figcaption></figure>"
             )
         cells = [
             f'<div class="pair"><p class="meta" style="grid-column:1/3;margin:0">'
@@ -405,8 +410,21 @@ def _board_html(board: BoardReport, index: int) -> str:
     return "\n".join(parts)
 
 
-def to_html(report: Report) -> str:
-    """One self-contained HTML page: tables, notes, embedded figures, definitions."""
+def _full_size_link(overlay: Overlay, folder: Path | None) -> str:
+    """A link from the report's folder to the run's overlay at native resolution, if any."""
+    if overlay.full is None or folder is None:
+        return ""
+    target = Path(os.path.relpath(Path(overlay.full).resolve(), Path(folder).resolve()))
+    return f' · <a href="{html.escape(quote(target.as_posix()))}">native resolution</a>'
+
+
+def to_html(report: Report, folder: str | Path | None = None) -> str:
+    """One self-contained HTML page: tables, notes, embedded figures, definitions.
+
+    ``folder``: where the page is written; a gallery overlay whose run drew it at
+    native resolution links there (a path relative to ``folder``), beside the
+    embedded, area-averaged thumbnail.
+    """
     toc = "".join(
         f'<li><a href="#board-{i}">{html.escape(b.name)}</a></li>'
         for i, b in enumerate(report.boards)
@@ -417,7 +435,10 @@ def to_html(report: Report) -> str:
         f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in DEFINITIONS
     )
     summary = html.escape(_summary(report)).replace("**", "").replace("`", "")
-    boards = "\n".join(_board_html(b, i) for i, b in enumerate(report.boards))
+    boards = "\n".join(
+        _board_html(b, i, None if folder is None else Path(folder))
+        for i, b in enumerate(report.boards)
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

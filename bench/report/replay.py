@@ -25,7 +25,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from algorithms import Filter, Segmenter, UnknownNameError
-from bench._util import natural_key
+from bench._util import file_stem, natural_key
 from bench.data import Sample, from_config
 from bench.report.second_observer import without_observer
 from bench.results import read_table
@@ -61,12 +61,31 @@ class ResultSet:
         The table files read.
     notes : list of str
         What the reader had to decide (duplicates dropped, configs missing).
+    overlays : dict
+        ``(dataset, config, image)`` → the run folder's own overlay at native
+        resolution (``figures/<image>_overlay.png``), where the run drew one.
     """
 
     table: pd.DataFrame
     datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    overlays: dict[tuple[str, str, str], Path] = field(default_factory=dict)
+
+
+def _run_overlays(table: pd.DataFrame, folder: Path) -> dict[tuple[str, str, str], Path]:
+    """The overlays a run folder drew for its rows (``bench.cli.job``: one per image)."""
+    figures = folder / "figures"
+    if not figures.is_dir():
+        return {}
+    found = {}
+    for dataset, config, image in (
+        table[["dataset", "config", "image"]].drop_duplicates().itertuples(index=False)
+    ):
+        path = figures / f"{file_stem(str(image))}_overlay.png"
+        if path.is_file():
+            found[(str(dataset), str(config), str(image))] = path
+    return found
 
 
 def _table_files(path: Path) -> list[Path]:
@@ -139,12 +158,16 @@ def load_results(
     """
     tables, sources, notes = [], [], []
     datasets: dict[str, dict[str, Any]] = {}
+    overlays: dict[tuple[str, str, str], Path] = {}
     for path in paths:
         for file in _table_files(Path(path)):
             table = with_structured_columns(read_table(file))
             table["image"] = table["image"].astype(str)
             tables.append(table.assign(_source=str(file)))
             sources.append(str(file))
+            if {"dataset", "config"} <= set(table.columns):
+                for key, overlay in _run_overlays(table, file.parent).items():
+                    overlays.setdefault(key, overlay)
             skipped = file.parent / SKIPPED_FILE
             if skipped.is_file():
                 for line in skipped.read_text(encoding="utf-8").splitlines():
@@ -185,7 +208,8 @@ def load_results(
             f"dataset {name!r}: no dataset config recorded (a table without config.yaml); "
             "pass --dataset-config to draw its images."
         )
-    return ResultSet(table.drop(columns="_source").reset_index(drop=True), datasets, sources, notes)
+    table = table.drop(columns="_source").reset_index(drop=True)
+    return ResultSet(table, datasets, sources, notes, overlays)
 
 
 def row_params(row: Mapping[str, Any], prefix: str, group: str, name: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from bench.cli.config import register_configs
 from bench.cli.job import format_table, run
 from bench.cli.overrides import CONF_DIR
 from bench.report.build import _split_counts
-from bench.report.plots import save_overlay
+from bench.report.plots import overlay_rgb, preview_path, save_overlay
 from bench.report.render import _with_interval
 from bench.report.replay import SKIPPED_FILE, load_results
 from bench.scale.tiling import segment_tiled
@@ -54,7 +54,7 @@ def test_the_readme_volume_command_draws_overlays(tmp_path: Path, slide) -> None
         assert (tmp_path / "run" / "figures" / name).stat().st_size > 0
 
 
-def test_a_large_overlay_is_drawn_from_sampled_pixels_with_the_exact_counts(
+def test_a_large_overlay_is_written_at_native_size_with_an_area_averaged_preview(
     tmp_path: Path, slide
 ) -> None:
     image, truth = slide
@@ -63,9 +63,17 @@ def test_a_large_overlay_is_drawn_from_sampled_pixels_with_the_exact_counts(
     mask = np.asarray(volume[:, :]) < 80
     counts = {"TP": 1, "FP": 2, "FN": 3, "TN": 4}
     path = save_overlay(
-        tmp_path / "o.png", volume, labels, mask, title="slide", counts=counts, max_side=100
+        tmp_path / "o.png", volume, labels, mask, title="slide", counts=counts, preview_side=100
     )
-    assert Image.open(path).size[0] > 0
+    full = Image.open(path)
+    assert full.size == (volume.shape[1], volume.shape[0])  # one PNG pixel per image pixel
+    assert "TP sky blue (1)" in full.text["Description"]  # the run's exact counts
+    expected = overlay_rgb(np.load(image), np.load(truth) == 255, mask)
+    assert (np.asarray(full) == expected).all()
+    preview = Image.open(preview_path(path))
+    factor = -(-max(volume.shape) // 100)
+    assert preview.size == (-(-volume.shape[1] // factor), -(-volume.shape[0] // factor))
+    assert "area average" in preview.text["Title"]
 
 
 def test_segment_tiled_reads_truth_files_by_the_dataset_rule(tmp_path: Path, slide) -> None:

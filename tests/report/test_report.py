@@ -98,6 +98,23 @@ def test_html_is_self_contained_with_every_figure(kesm_report, tmp_path: Path) -
     assert len(sources) == len(titles) + len(gallery) + 2 * len(explorers)
 
 
+def test_gallery_links_each_run_s_overlay_at_native_resolution(kesm_report, tmp_path) -> None:
+    """The embedded thumbnail is the preview; the run's own full-size PNG is one click away."""
+    assert all(o.full is None for o in kesm_report.boards[0].gallery)  # runs without figures
+    for name in ("otsu", "li"):
+        run_bench(tmp_path / "runs" / name, f"algo={name}", "output.overlays=true")
+    report = build_report(load_results([tmp_path / "runs"]), resamples=20)
+    gallery = report.boards[0].gallery
+    assert {o.full.parent.parent.name for o in gallery} == {"otsu", "li"}
+    (page,) = [p for p in write_report(report, tmp_path / "out") if p.suffix == ".html"]
+    links = re.findall(r'<a href="([^"]+)">native resolution</a>', page.read_text())
+    assert len(links) == len(gallery)
+    for link in links:
+        assert link.startswith("../runs/")
+        with Image.open(page.parent / link) as full:
+            assert full.size == (512, 512)
+
+
 def test_unreachable_images_leave_a_note_not_a_crash(tmp_path: Path) -> None:
     bench.evaluate(bench.builtin_sample(), ["otsu", "li"]).to_parquet(tmp_path / "t.parquet")
     moved = {**KESM, "root": str(tmp_path / "moved")}

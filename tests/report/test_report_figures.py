@@ -61,22 +61,28 @@ def test_long_configs_keep_distinct_labels_and_the_heatmap_shows_the_means() -> 
 def test_histogram_figure_of_a_16_bit_image_is_one_outline(tmp_path, monkeypatch) -> None:
     """65,536 levels draw as one filled outline whose steps are the counts, not 65,536 bars."""
     import numpy as np
+    from PIL import Image
 
     from bench.report import plots
 
     drawn = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    draw = plots.histogram_picture
+    monkeypatch.setattr(plots, "histogram_picture", lambda *args: drawn.append(args) or draw(*args))
     image = np.arange(65536, dtype=np.uint16).reshape(256, 256)
     image[0, 1:10] = 7  # level 7 holds 9 pixels, levels 1-6 and 8-9 none
-    plots.save_histogram(tmp_path / "h.png", image, threshold=1000.0)
-    (ax,) = drawn[0].axes
-    assert len(ax.patches) == 1
-    data = ax.patches[0].get_data()
-    counts, edges = data.values, data.edges
+    path = plots.save_histogram(tmp_path / "h.png", image, threshold=1000.0)
+    ((counts, edges, threshold, _, marker),) = drawn
     assert counts.size == 65536
     assert (counts[7], counts[0], counts[1], counts[10]) == (9, 1, 0, 1)
     assert (edges[0], edges[-1], edges.size) == (-0.5, 65535.5, 65537)
-    plt.close(drawn[0])
+    assert (threshold, marker) == (1000.0, 1000.5)
+    # One value per pixel column: the tallest count under it, so level 7's 9 pixels show.
+    left, _, right, _ = plots._PLOT
+    columns = plots.histogram_columns(counts, edges, right - left)
+    assert columns.size == right - left
+    assert columns[0] == 9
+    assert set(columns[1:]) == {1}
+    assert Image.open(path).size == plots._SIZE
 
 
 def test_markers_group_methods_by_family() -> None:
