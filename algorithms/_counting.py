@@ -11,14 +11,18 @@ at the end. Counts are int64, exact at any image size
 Large images are counted in parts on several threads (the kernels release
 the GIL), like OpenCV's own parallel loops: the calling thread counts the
 first part and a pool kept for the process the others, so a call starts no
-thread (starting one costs about as much as counting a megapixel). numba
-compiles the kernel on first use (about 2 s) and caches it next to this
-file; without numba, :data:`AVAILABLE` is False and ``algorithms.histogram``
-uses cv2.calcHist in exact chunks instead.
+thread (starting one costs about as much as counting a megapixel). numba is
+imported on the first call, not with this module (importing it and loading
+a cached kernel cost about 0.5 s, which a run on small images need not
+pay: ``algorithms.histogram`` counts those with cv2.calcHist); it compiles
+each kernel on first use (about 2 s) and caches it next to this file.
+Without numba, :data:`AVAILABLE` is False and ``algorithms.histogram`` uses
+cv2.calcHist in exact chunks instead.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -26,12 +30,8 @@ from typing import Any
 
 import numpy as np
 
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - numba is a core dependency
-    njit = None
-
-AVAILABLE = njit is not None
+AVAILABLE = importlib.util.find_spec("numba") is not None
+"""Whether numba is installed; it is imported on the first compiled call, not with this module."""
 MIN_PART = 1 << 20
 """Pixels per thread below which starting a thread costs more than it saves."""
 
@@ -114,11 +114,22 @@ def _joint_fov(  # pragma: no cover - compiled
     return counts[:3].copy()
 
 
-if AVAILABLE:
-    _count = njit(nogil=True, cache=True)(_count)
-    _count_masked = njit(nogil=True, cache=True)(_count_masked)
-    _joint = njit(nogil=True, cache=True)(_joint)
-    _joint_fov = njit(nogil=True, cache=True)(_joint_fov)
+_PYTHON = {"count": _count, "count_masked": _count_masked, "joint": _joint,
+           "joint_fov": _joint_fov}  # fmt: skip
+_COMPILED: dict[str, Any] = {}
+
+
+def _kernel(name: str) -> Any:
+    """The compiled kernel ``name``: numba is imported and the kernel wrapped on first use."""
+    kernel = _COMPILED.get(name)
+    if kernel is None:
+        with _COMPILING:
+            kernel = _COMPILED.get(name)
+            if kernel is None:
+                from numba import njit
+
+                kernel = _COMPILED[name] = njit(nogil=True, cache=True)(_PYTHON[name])
+    return kernel
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -163,16 +174,18 @@ def count_uint8(
     process's counting pool, whose threads never wait on each other, so
     callers on several threads at once (tiled runs) cannot deadlock it.
     """
+    if not AVAILABLE:  # pragma: no cover - numba is a core dependency
+        kept = values if mask is None else values[mask.view(bool)]
+        return np.bincount(kept, minlength=256).astype(np.int64)
+    count, count_masked = _kernel("count"), _kernel("count_masked")
     parts = max(1, min(threads, values.size // MIN_PART))
     if parts == 1:
-        return _count(values) if mask is None else _count_masked(values, mask)
+        return count(values) if mask is None else count_masked(values, mask)
     edges = [values.size * i // parts for i in range(parts + 1)]
 
     def part(i: int) -> np.ndarray:
         window = slice(edges[i], edges[i + 1])
-        return (
-            _count(values[window]) if mask is None else _count_masked(values[window], mask[window])
-        )
+        return count(values[window]) if mask is None else count_masked(values[window], mask[window])
 
     others = [_pool().submit(part, i) for i in range(1, parts)]
     counts = part(0)
@@ -200,11 +213,11 @@ def count_uint8_joint(
         flat = values.astype(np.intp) + (labels << 8)
         return np.bincount(flat.ravel(), minlength=classes * 256).reshape(classes, 256)
     if fov is None:
-        return _any_layout(_joint, 2)(values, truth.view(np.uint8))
-    return _any_layout(_joint_fov, 3)(values, truth.view(np.uint8), fov.view(np.uint8))
+        return _any_layout("joint", 2)(values, truth.view(np.uint8))
+    return _any_layout("joint_fov", 3)(values, truth.view(np.uint8), fov.view(np.uint8))
 
 
-def _any_layout(kernel: Any, arguments: int) -> Any:
+def _any_layout(name: str, arguments: int) -> Any:
     """``kernel`` compiled once for 2-D uint8 arrays of any layout, and no other.
 
     numba would compile (and cache) one version per combination of
@@ -212,6 +225,7 @@ def _any_layout(kernel: Any, arguments: int) -> Any:
     images — each costing seconds the first time. One signature of
     any-layout arrays serves them all at the same speed.
     """
+    kernel = _kernel(name)
     if not kernel.signatures:
         with _COMPILING:
             if not kernel.signatures:

@@ -16,7 +16,6 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
-from . import _kernels
 from ._common import (
     DBL_EPSILON,
     DBL_MIN_VALUE,
@@ -315,6 +314,8 @@ def _shanbhag_scores(p: np.ndarray, p1: np.ndarray, p2: np.ndarray, cand: np.nda
     object terms ``p[i] ln(1 - P2[i] / (2 P2[t]))`` for ``i > t``, each class
     summed left to right; empty bins add exactly nothing and are skipped.
     """
+    from . import _kernels  # compiled on first use: numba is imported only when needed
+
     nonzero = np.flatnonzero(p > 0)
     nonzero = nonzero[nonzero >= 1]  # ImageJ's background sum starts at bin 1
     weight = p[nonzero]

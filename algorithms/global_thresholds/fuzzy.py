@@ -18,7 +18,6 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
-from . import _kernels
 from ._common import column_blocks, cumulative, first_best
 
 __all__ = ["Huang", "Huang2"]
@@ -65,6 +64,8 @@ class Huang(GlobalThreshold):
         with np.errstate(divide="ignore", invalid="ignore"):
             mu_0 = np.where(levels >= first, cum_s / cum_n, 0.0)
             mu_1 = np.where(levels < last, (cum_s[-1] - cum_s) / (cum_n[-1] - cum_n), 0.0)
+        from . import _kernels  # compiled on first use: numba is imported only when needed
+
         cand = np.union1d([0], nonzero)  # other splits repeat one of these exactly
         weight = counts[nonzero].astype(np.float64)
         entropy = np.empty(cand.size)
@@ -112,6 +113,8 @@ class Huang2(GlobalThreshold):
         if nonzero.size < 2:
             return ThresholdResult(0, False, "fewer than two levels: no fuzzy split")
         first, last = int(nonzero[0]), int(nonzero[-1])
+        from . import _kernels  # compiled on first use: numba is imported only when needed
+
         span = float(last - first)
         distance = np.arange(last - first + 1, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -15,7 +15,6 @@ import numpy as np
 
 from .._base import GlobalThreshold, ThresholdResult
 from .._registry import register
-from . import _kernels
 
 __all__ = ["Intermodes", "Minimum", "Triangle"]
 
@@ -33,6 +32,8 @@ def smooth_until_bimodal(counts: np.ndarray) -> tuple[np.ndarray, int] | None:
     """
     if counts.size < 5:  # two strict peaks need at least five bins
         return None
+    from . import _kernels  # compiled on first use: numba is imported only when needed
+
     state, tested = _kernels.smooth_until_bimodal(counts.astype(np.float64), MAX_SMOOTHINGS)
     return None if tested < 0 else (state, int(tested))
 

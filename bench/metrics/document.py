@@ -32,7 +32,6 @@ import math
 
 import numpy as np
 
-from ._kernels import drd_disagreements, non_uniform_blocks
 from .counts import ConfusionCounts, precision
 from .pair import MaskPair
 
@@ -135,6 +134,8 @@ def pseudo_f_measure(truth: np.ndarray, prediction: np.ndarray) -> float:
 
 def _nubn(truth: np.ndarray, block: int = DRD_BLOCK) -> int:
     """NUBN: 8×8 blocks of the truth holding both ink and background (partial edge blocks too)."""
+    from ._kernels import non_uniform_blocks  # numba, imported only when needed
+
     return non_uniform_blocks(truth, block)
 
 
@@ -146,6 +147,8 @@ def _drd_total(truth: np.ndarray, prediction: np.ndarray) -> float:
     value is an exact integer (a compiled kernel visits only the flipped
     pixels' windows); the numerator is those counts times the weights.
     """
+    from ._kernels import drd_disagreements  # numba, imported only when needed
+
     counts = drd_disagreements(truth, prediction, DRD_WEIGHTS.shape[0] // 2)
     return float(np.sum(counts * DRD_WEIGHTS))
 
