@@ -94,7 +94,9 @@ class Registry(Generic[T]):
 
         Keyword arguments filter on class attributes, e.g. ``kind="global"``.
         """
-        names = [n for n in sorted(self._classes) if fnmatch.fnmatch(n, pattern.lower())]
+        names = sorted(self._classes)
+        if pattern != "*":
+            names = [n for n in names if fnmatch.fnmatch(n, pattern.lower())]
         return [
             n
             for n in names

@@ -24,7 +24,7 @@ runs and extrapolates (the output says so).
 **The slide.** A synthetic uint8 slice of the article's size (17480 × 8026
 pixels: 8026 rows of 17480 columns, 140 Mpx) with dark, vessel-like curves
 (seeded) and its ground truth are written as ``.npy`` files. Each mode runs
-the article's pipeline — invert, median 3×3, Otsu, confusion counts — in a
+the article's pipeline — median 3×3, Otsu (dark objects: ``p <= t``), confusion counts — in a
 fresh subprocess, so that its peak memory is its own:
 
 * ``whole``: both files loaded (the load is timed apart), then
@@ -521,7 +521,7 @@ def modes_section(folder: Path, args: argparse.Namespace, megapixels: float,
     runs = [_child(mode, folder, args) for _ in range(args.rounds) for mode in modes]
     results = [_summary([r for r in runs if r["mode"] == mode]) for mode in modes]
     whole = next((r for r in results if r["mode"] == "whole"), results[0])
-    print(f"\n## The slide: invert + median 3x3 + Otsu + counts ({args.rounds} round(s), "
+    print(f"\n## The slide: median 3x3 + Otsu (dark objects) + counts ({args.rounds} round(s), "
           f"medians; tiles {args.tile}) -- {_load()}")  # fmt: skip
     print(f"{'mode':8s} {'wall s':>7s} {'x whole':>7s} {'Mpx/s':>7s} {'of bw':>6s} "
           f"{'base MB':>8s} {'HWM MB':>7s} {'x whole':>7s} {'tree MB':>8s}")  # fmt: skip
