@@ -186,7 +186,7 @@ def run(
                     # the field of view the threshold was estimated in (fov_for_threshold)
                     figures / f"{stem}_histogram.png", result.image, seg.threshold,
                     sample.threshold_fov,
-                    title=f"{sample.id}: {result.row['config']}",
+                    title=f"{sample.id}: {result.row['config']}", objects=sample.polarity,
                 )  # fmt: skip
 
         with warnings.catch_warnings(record=True) as caught:

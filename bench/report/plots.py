@@ -394,7 +394,12 @@ def _font() -> Any:
 
 
 def histogram_picture(
-    counts: np.ndarray, edges: np.ndarray, threshold: float | None, title: str, marker: float
+    counts: np.ndarray,
+    edges: np.ndarray,
+    threshold: float | None,
+    title: str,
+    marker: float,
+    objects: str = "bright",
 ) -> np.ndarray:
     """The histogram figure as an RGB array (see :func:`save_histogram`)."""
     from PIL import Image, ImageDraw
@@ -427,7 +432,7 @@ def histogram_picture(
         draw.line((left - 5, y, left - 1, y), fill=(0, 0, 0))
         text = "0" if power == 0 else (f"{10 ** (power - 1)}" if power <= 4 else f"1e{power - 1}")
         draw.text((left - 8, y), text, fill=(0, 0, 0), font=font, anchor="rm")
-    draw.text((left + width / 2, bottom + 22), "intensity (after polarity and filter)",
+    draw.text((left + width / 2, bottom + 22), "intensity (after the filter)",
               fill=(0, 0, 0), font=font, anchor="mt")  # fmt: skip
     label = Image.new("RGB", (height, 14), (255, 255, 255))
     ImageDraw.Draw(label).text((height / 2, 7), "pixels (symlog)", fill=(0, 0, 0), font=font,
@@ -438,7 +443,8 @@ def histogram_picture(
         x = round(x_of(marker))
         if left <= x <= right:
             draw.line((x, top, x, bottom - 1), fill=_THRESHOLD, width=2)
-        legend = f"threshold {threshold:g}: foreground > {threshold:g}"
+        side = "<=" if objects == "dark" else ">"  # Fiji's rule: dark objects at or below t
+        legend = f"threshold {threshold:g}: {objects} objects {side} {threshold:g}"
         box = draw.textbbox((right - 8, top + 8), legend, font=font, anchor="rt")
         draw.rectangle((box[0] - 24, box[1] - 4, box[2] + 4, box[3] + 4), fill=(255, 255, 255),
                        outline=(200, 200, 200))  # fmt: skip
@@ -454,8 +460,12 @@ def save_histogram(
     threshold: float | None,
     fov: np.ndarray | None = None,
     title: str = "",
+    objects: str = "bright",
 ) -> Path:
     """Save the intensity histogram (symlog counts) with the threshold marked.
+
+    The legend says which side of the threshold the objects are: ``> t``
+    for bright objects, ``<= t`` for dark ones (``objects="dark"``, Fiji's rule).
 
     Drawn as one filled outline, the tallest count under each pixel column
     (:func:`histogram_columns`): a 16-bit image's 65,536 levels cost what 256 do.
@@ -464,5 +474,5 @@ def save_histogram(
     # Bin k is centred on its level (offset + k·width) and spans one width.
     edges = hist.offset + hist.width * (np.arange(hist.counts.size + 1) - 0.5)
     marker = None if threshold is None else threshold + 0.5 * hist.width
-    rgb = histogram_picture(hist.counts, edges, threshold, title, marker)
+    rgb = histogram_picture(hist.counts, edges, threshold, title, marker, objects)
     return write_png(path, rgb.shape[:2], [rgb], {"Title": title or "histogram"}, level=6)

@@ -71,7 +71,8 @@ def test_histogram_figure_of_a_16_bit_image_is_one_outline(tmp_path, monkeypatch
     image = np.arange(65536, dtype=np.uint16).reshape(256, 256)
     image[0, 1:10] = 7  # level 7 holds 9 pixels, levels 1-6 and 8-9 none
     path = plots.save_histogram(tmp_path / "h.png", image, threshold=1000.0)
-    ((counts, edges, threshold, _, marker),) = drawn
+    ((counts, edges, threshold, _, marker, objects),) = drawn
+    assert objects == "bright"
     assert counts.size == 65536
     assert (counts[7], counts[0], counts[1], counts[10]) == (9, 1, 0, 1)
     assert (edges[0], edges[-1], edges.size) == (-0.5, 65535.5, 65537)
@@ -130,3 +131,16 @@ def test_pareto_labels_never_overlap_and_stay_inside_the_axes() -> None:
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
     plt.close(fig)
+
+
+def test_the_histogram_legend_names_the_objects_side() -> None:
+    """Bright objects are ``> t``, dark ones ``<= t`` (Fiji's rule): the legends differ."""
+    import numpy as np
+
+    from bench.report import plots
+
+    counts, edges = np.arange(256), np.arange(257) - 0.5
+    bright = plots.histogram_picture(counts, edges, 100.0, "t", 100.5, "bright")
+    dark = plots.histogram_picture(counts, edges, 100.0, "t", 100.5, "dark")
+    assert not np.array_equal(bright, dark)
+    assert np.array_equal(bright, plots.histogram_picture(counts, edges, 100.0, "t", 100.5))
