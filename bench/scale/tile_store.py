@@ -56,7 +56,7 @@ class RunStore:
         assert self.folder is not None
         path = self.folder / "manifest.json"
         if path.is_file():
-            found = json.loads(path.read_text())
+            found = _read_json(path, "its manifest")
             if found != manifest:
                 keys = sorted(k for k in {*found, *manifest} if found.get(k) != manifest.get(k))
                 msg = (
@@ -69,7 +69,7 @@ class RunStore:
             write_json(manifest, path)
         parts = sorted(self.folder.glob("part-*.json"))
         for part in parts:
-            self._records.update(json.loads(part.read_text()))
+            self._records.update(_read_json(part, "a batch of finished tiles"))
         if parts:
             self._next_part = int(parts[-1].stem.split("-")[1]) + 1
 
@@ -99,6 +99,22 @@ class RunStore:
         write_json(self._pending, self.folder / f"part-{self._next_part:06d}.json")
         self._next_part += 1
         self._pending = {}
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    """A record file of the run folder, or a clear error naming it (never deleted here)."""
+    try:
+        found = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        msg = (
+            f"{path} ({what}) is not readable JSON ({error}); the file is damaged. Move it "
+            f"away to recompute what it held, or start over in another folder."
+        )
+        raise ValueError(msg) from error
+    if not isinstance(found, dict):
+        msg = f"{path} ({what}) holds {type(found).__name__}, not a JSON object; it is damaged."
+        raise ValueError(msg)
+    return found
 
 
 class Progress(StepProgress):

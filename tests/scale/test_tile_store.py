@@ -110,6 +110,18 @@ def test_records_are_written_in_atomic_batches_and_read_back(tmp_path) -> None:
     assert (tmp_path / "part-000002.json").is_file()
 
 
+@pytest.mark.parametrize("name", ["manifest.json", "part-000000.json"])
+@pytest.mark.parametrize("content", [b'{"histogram/0": {"cou', b"\xff\xfe", b"[1, 2]"])
+def test_a_damaged_record_file_is_named_and_kept(tmp_path, name, content) -> None:
+    store = RunStore(tmp_path, {"run": 1})
+    store.put("histogram/0", {"counts": [1]})
+    store.flush()
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ValueError, match=rf"{name} \(.*\).*damaged"):
+        RunStore(tmp_path, {"run": 1})
+    assert (tmp_path / name).read_bytes() == content  # nothing deleted
+
+
 def test_progress_lines_count_tiles_and_resumed_ones() -> None:
     stream = io.StringIO()
     bar = Progress("slide segment", 10, stream=stream, every=0.0)
