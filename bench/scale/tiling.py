@@ -204,9 +204,7 @@ def _joint_tile(
         pos, neg = np.zeros(258, np.int64), np.zeros(258, np.int64)
         pos[1:-1], neg[1:-1] = table[1], table[0]
         return Histogram(counts), _pack(pos, neg)
-    hist = tile_histogram(core, estimate_in, bounds)
-    if bounds is None:  # no pixel of this slice is in the field of view: nothing to count
-        return hist, {"size": 0, "start": 0, "pos": [], "neg": []}
+    hist = tile_histogram(core, estimate_in, bounds)  # bounds: found by the range pass
     return hist, _pack(*joint_histogram(core, truth, fov, _bins(bounds, core.dtype)))
 
 
@@ -266,25 +264,26 @@ def _pack(pos: np.ndarray, neg: np.ndarray) -> dict[str, Any]:
             "pos": pos[start:stop].tolist(), "neg": neg[start:stop].tolist()}  # fmt: skip
 
 
-def _unpack(record: dict[str, Any], size: int) -> tuple[np.ndarray, np.ndarray]:
+def _above(record: dict[str, Any], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A packed joint histogram as suffix sums: pixels in interval ``k`` and above, per class."""
     pos, neg = np.zeros(size, np.int64), np.zeros(size, np.int64)
     start, stop = record["start"], record["start"] + len(record["pos"])
     pos[start:stop], neg[start:stop] = record["pos"], record["neg"]
-    return pos, neg
+    return np.cumsum(pos[::-1])[::-1], np.cumsum(neg[::-1])[::-1]
 
 
-def _joint_counts(record: dict[str, Any], size: int, bin_: int, polarity: str) -> ConfusionCounts:
-    """A tile's confusion counts at threshold bin ``bin_``, from its joint histogram.
+def _joint_counts(
+    above: tuple[np.ndarray, np.ndarray], bin_: int, polarity: str
+) -> ConfusionCounts:
+    """A tile's confusion counts at threshold bin ``bin_``, from its suffix sums (:func:`_above`).
 
     Foreground is every interval above the threshold's (interval ``bin_ + 1``
     holds the pixels of bin ``bin_``): ``image > value``, exactly; dark
     objects are the other side, ``image <= value``.
     """
-    if not record["pos"]:
-        return ConfusionCounts(0, 0, 0, 0)
-    pos, neg = _unpack(record, size)
-    tp, fp = int(pos[bin_ + 2 :].sum()), int(neg[bin_ + 2 :].sum())
-    fn, tn = int(pos.sum()) - tp, int(neg.sum()) - fp
+    pos, neg = above
+    tp, fp = int(pos[bin_ + 2]), int(neg[bin_ + 2])
+    fn, tn = int(pos[0]) - tp, int(neg[0]) - fp
     if polarity == "dark":
         tp, fp, fn, tn = fn, tn, tp, fp
     return ConfusionCounts(tp, fp, fn, tn)
@@ -774,13 +773,15 @@ def segment_tiled_group(
     apply = tuple(keep_masks[s] or not isinstance(seg, GlobalThreshold)
                   for s, seg in enumerate(segs))  # fmt: skip
     joint = truth is not None and not all(apply[s] for s, _ in globals_)
-    parts: dict[str, dict[str, Any]] = {}
+    above: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per tile, with truth
     if globals_:
         found, parts, sizes = _global_thresholds(
             globals_, image.dtype, hist_units, zs, stack_histogram, joint,
             fov is not None and not fov_for_threshold, run,
         )  # fmt: skip
         thresholds.update(found)
+        if joint:  # each tile's suffix sums, once: every method's counts are then lookups
+            above = {u.key: _above(parts[u.key]["joint"], sizes[u.z]) for u in hist_units}
     values = {s: {z: t[0] for z, t in per_z.items()} for s, per_z in thresholds.items()}
     records: dict[str, dict[str, Any]] = {}
     if any(apply) or outputs["image"] is not None:
@@ -794,7 +795,7 @@ def segment_tiled_group(
         if apply[s]:
             own = {key: record["per"][s] for key, record in records.items()}
         else:
-            own = _counts_from_joint(hist_units, parts, sizes, thresholds[s], polarity, joint)
+            own = _counts_from_joint(hist_units, above, thresholds[s], polarity)
         timings = {
             "t_preprocess_s": (t_prepare if apply[s] else 0.0)
             + (shared["t_filter"] if is_global else 0.0),
@@ -843,7 +844,30 @@ def _global_thresholds(
         return "stack" if stack_histogram else z
 
     if _level_type(dtype):
-        return _level_thresholds(segmenters, dtype, units, zs, group, joint, whole_tiles, run)
+        totals, parts = _level_histograms(dtype, units, group, joint, whole_tiles, run)
+    else:
+        totals, parts = _binned_histograms(dtype, units, zs, group, joint, run)
+    thresholds: dict[int, dict[Any, tuple[int | float, bool, str, int]]] = {}
+    for s, seg in segmenters:
+        thresholds[s] = {}
+        for z in zs:
+            total = totals[group(z)]
+            found = seg.find_threshold(total)
+            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason,
+                                int(found.bin))  # fmt: skip
+    sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
+    return thresholds, parts, sizes
+
+
+def _binned_histograms(
+    dtype: np.dtype,
+    units: list[_Unit],
+    zs: list[int | None],
+    group: Callable[[int | None], Any],
+    joint: bool,
+    run: Callable[..., dict[str, dict[str, Any]]],
+) -> tuple[dict[Any, Histogram], dict[str, dict[str, Any]]]:
+    """The range pass (not for 8-bit images) and the histogram pass: the summed histograms."""
     bounds: dict[Any, tuple[float, float]] = {}
     if dtype != np.uint8:  # bins span the whole image's range: find it first
         ranges = run("range")
@@ -867,33 +891,18 @@ def _global_thresholds(
                          record["width"], record["integer"], record.get("span", 0))  # fmt: skip
         key = group(unit.z)
         totals[key] = totals[key] + part if key in totals else part
-    thresholds: dict[int, dict[Any, tuple[int | float, bool, str, int]]] = {}
-    for s, seg in segmenters:
-        thresholds[s] = {}
-        for z in zs:
-            total = totals[group(z)]
-            found = seg.find_threshold(total)
-            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason,
-                                int(found.bin))  # fmt: skip
-    sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
-    return thresholds, parts, sizes
+    return totals, parts
 
 
-def _level_thresholds(
-    segmenters: list[tuple[int, GlobalThreshold]],
+def _level_histograms(
     dtype: np.dtype,
     units: list[_Unit],
-    zs: list[int | None],
     group: Callable[[int | None], Any],
     joint: bool,
     whole_tiles: bool,
     run: Callable[..., dict[str, dict[str, Any]]],
-) -> tuple[
-    dict[int, dict[Any, tuple[int | float, bool, str, int]]],
-    dict[str, dict[str, Any]],
-    dict[Any, int],
-]:
-    """:func:`_global_thresholds` of a 16-bit image: one pass of per-level tables, no range pass.
+) -> tuple[dict[Any, Histogram], dict[str, dict[str, Any]]]:
+    """The summed histograms of a 16-bit image: one pass of per-level tables, no range pass.
 
     The tables of a slice (or stack) add up; the levels holding pixels of
     the threshold's domain give its range, and the histogram the global
@@ -927,16 +936,7 @@ def _level_thresholds(
             table = _sum_levels([parts[unit.key]["levels"]])
             pos, neg = (_intervals(table[c], lo, hi) for c in (1, 0))
             parts[unit.key] = {**parts[unit.key], "joint": _pack(pos, neg)}
-    thresholds: dict[int, dict[Any, tuple[int | float, bool, str, int]]] = {}
-    for s, seg in segmenters:
-        thresholds[s] = {}
-        for z in zs:
-            total = totals[group(z)]
-            found = seg.find_threshold(total)
-            thresholds[s][z] = (total.exact_value(found.bin), found.found, found.reason,
-                                int(found.bin))  # fmt: skip
-    sizes = {z: totals[group(z)].counts.size + 2 for z in zs}
-    return thresholds, parts, sizes
+    return totals, parts
 
 
 def _intervals(levels: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -946,20 +946,21 @@ def _intervals(levels: np.ndarray, lo: int, hi: int) -> np.ndarray:
 
 def _counts_from_joint(
     units: list[_Unit],
-    parts: dict[str, dict[str, Any]],
-    sizes: dict[Any, int],
+    above: dict[str, tuple[np.ndarray, np.ndarray]],
     thresholds: dict[Any, tuple[int | float, bool, str, int]],
     polarity: str,
-    joint: bool,
 ) -> dict[str, dict[str, Any]]:
-    """Each tile's counts at a global method's threshold, from the histogram pass alone."""
+    """Each tile's counts at a global method's threshold, from the histogram pass alone.
+
+    ``above``: each tile's suffix sums (:func:`_above`), shared by every method;
+    empty without truth (no counts).
+    """
     own: dict[str, dict[str, Any]] = {}
     for unit in units:
         start = time.perf_counter()
         item: dict[str, Any] = {"t_segment": 0.0}
-        if joint:
-            bin_ = thresholds[unit.z][3]
-            counts = _joint_counts(parts[unit.key]["joint"], sizes[unit.z], bin_, polarity)
+        if above:
+            counts = _joint_counts(above[unit.key], thresholds[unit.z][3], polarity)
             item["counts"] = counts.as_dict()
         item["t_metrics"] = time.perf_counter() - start
         own[unit.key] = item
