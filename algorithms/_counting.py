@@ -147,9 +147,9 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _forget_pool() -> None:
-    """In a forked child: the parent's pool threads do not exist there; start afresh."""
-    global _POOL, _POOL_LOCK
-    _POOL, _POOL_LOCK = None, threading.Lock()
+    """In a forked child: the parent's threads do not exist there (nor the locks they held)."""
+    global _POOL, _POOL_LOCK, _COMPILING
+    _POOL, _POOL_LOCK, _COMPILING = None, threading.Lock(), threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -218,7 +218,7 @@ def count_uint8_joint(
 
 
 def _any_layout(name: str, arguments: int) -> Any:
-    """``kernel`` compiled once for 2-D uint8 arrays of any layout, and no other.
+    """Kernel ``name`` compiled once for 2-D uint8 arrays of any layout, and no other.
 
     numba would compile (and cache) one version per combination of
     contiguous and strided arguments met — views of tiles, copies, whole

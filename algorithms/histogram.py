@@ -155,9 +155,10 @@ def _hist_uint8(image: np.ndarray, fov: np.ndarray | None) -> np.ndarray:
     """Exact int64 counts of an 8-bit image (within ``fov``).
 
     The compiled kernel of :mod:`algorithms._counting` when numba is there
-    (2-3x faster than cv2.calcHist on real images, as fast on noise; large
-    images in parts, one per core), else
-    cv2.calcHist in chunks small enough for its float32 counts to stay exact.
+    and the image has at least :data:`SMALL_IMAGE` pixels (2-3x faster than
+    cv2.calcHist on real images, as fast on noise; large images in parts,
+    one per core), else cv2.calcHist in chunks small enough for its float32
+    counts to stay exact.
     """
     flat = np.ascontiguousarray(image).reshape(-1)
     flat_fov = None if fov is None else np.ascontiguousarray(fov).reshape(-1).view(np.uint8)

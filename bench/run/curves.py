@@ -48,6 +48,7 @@ __all__ = [
     "ThresholdCurve",
     "curve_from_joint",
     "joint_histogram",
+    "level_intervals",
     "score_curve",
     "threshold_curve",
     "threshold_values",
@@ -267,9 +268,7 @@ def joint_histogram(
     if image.dtype == np.uint8 and image.ndim == 2 and uint8_levels:
         fov = None if fov is None else np.asarray(fov, dtype=bool)
         table = _counting.count_uint8_joint(image, np.asarray(truth, dtype=bool), fov)
-        pos, neg = np.zeros(size, np.int64), np.zeros(size, np.int64)
-        pos[1:-1], neg[1:-1] = table[1], table[0]  # interval k is level k - 1
-        return pos, neg
+        return level_intervals(table[1], 0, 255), level_intervals(table[0], 0, 255)
     exact = threshold_values(hist)
     inside = slice(None) if fov is None else np.asarray(fov, dtype=bool)
     pixels = np.asarray(image)[inside]
@@ -294,6 +293,16 @@ def joint_histogram(
     pos = np.bincount(interval[labels], minlength=size).astype(np.int64)
     neg = np.bincount(interval[~labels], minlength=size).astype(np.int64)
     return pos, neg
+
+
+def level_intervals(levels: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Counts per integer level (index 0: the first level counted) as the intervals of bins lo..hi.
+
+    The layout of :attr:`ThresholdCurve.pos`: interval 0 holds the levels
+    below ``lo`` (below every threshold), interval ``k`` level ``lo + k - 1``,
+    the last one the levels above ``hi``.
+    """
+    return np.concatenate([[levels[:lo].sum()], levels[lo : hi + 1], [levels[hi + 1 :].sum()]])
 
 
 def curve_from_joint(

@@ -61,7 +61,7 @@ import pandas as pd
 
 from algorithms import Filter, GlobalThreshold, Histogram, Segmenter, _counting, histogram
 from bench.metrics import METRICS, ConfusionCounts, confusion_counts, scores
-from bench.run.curves import joint_histogram
+from bench.run.curves import joint_histogram, level_intervals
 from bench.run.plan import FilterSpec, MethodSpec, as_filter, as_segmenter
 from bench.run.stages import prepare, segment
 from bench.scale.engines import Engine, ThreadEngine
@@ -201,8 +201,7 @@ def _joint_tile(
         counts = table[0] + table[1]
         if fov is not None and estimate_in is None:  # thresholds from the whole tile
             counts = counts + table[2]
-        pos, neg = np.zeros(258, np.int64), np.zeros(258, np.int64)
-        pos[1:-1], neg[1:-1] = table[1], table[0]
+        pos, neg = level_intervals(table[1], 0, 255), level_intervals(table[0], 0, 255)
         return Histogram(counts), _pack(pos, neg)
     hist = tile_histogram(core, estimate_in, bounds)  # bounds: found by the range pass
     return hist, _pack(*joint_histogram(core, truth, fov, _bins(bounds, core.dtype)))
@@ -934,14 +933,9 @@ def _level_histograms(
         for unit in units:
             lo, hi = ranges[group(unit.z)]
             table = _sum_levels([parts[unit.key]["levels"]])
-            pos, neg = (_intervals(table[c], lo, hi) for c in (1, 0))
+            pos, neg = (level_intervals(table[c], lo, hi) for c in (1, 0))
             parts[unit.key] = {**parts[unit.key], "joint": _pack(pos, neg)}
     return totals, parts
-
-
-def _intervals(levels: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Per-level counts as intervals between the thresholds of levels ``lo..hi``."""
-    return np.concatenate([[levels[:lo].sum()], levels[lo : hi + 1], [levels[hi + 1 :].sum()]])
 
 
 def _counts_from_joint(
