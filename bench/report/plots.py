@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from algorithms import histogram as build_histogram
+from bench.metrics import ConfusionCounts, confusion_counts
 from bench.results import atomic_path
 
 __all__ = [
@@ -301,7 +302,6 @@ def save_overlay(
             part = np.asarray(image[start : start + strip])
             lo, hi = min(lo, float(part.min())), max(hi, float(part.max()))
         grey_range = (lo, hi)
-    tally = {"TP": 0, "FP": 0, "FN": 0, "TN": 0}
     previews: list[np.ndarray] = []
 
     def strips() -> Iterator[np.ndarray]:
@@ -310,21 +310,20 @@ def save_overlay(
             t, m = np.asarray(truth[rows], bool), np.asarray(mask[rows], bool)
             f = None if fov is None else np.asarray(fov[rows], bool)
             rgb = overlay_rgb(np.asarray(image[rows]), t, m, f, grey_range=grey_range)
-            if counts is None:
-                inside = np.ones_like(t) if f is None else f
-                tally["TP"] += int(np.count_nonzero(t & m & inside))
-                tally["FP"] += int(np.count_nonzero(~t & m & inside))
-                tally["FN"] += int(np.count_nonzero(t & ~m & inside))
-                tally["TN"] += int(np.count_nonzero(~t & ~m & inside))
             if factor > 1:
                 previews.append(_block_means(rgb, factor))
             yield rgb
 
     # The counts go in the text, written before the pixels: count first when not given.
     if counts is None:
-        for _ in strips():
-            pass
-        counts, previews = dict(tally), []
+        total = ConfusionCounts(0, 0, 0, 0)
+        for start in range(0, height, strip):
+            rows = slice(start, start + strip)
+            total = total + confusion_counts(
+                np.asarray(truth[rows], bool), np.asarray(mask[rows], bool),
+                None if fov is None else np.asarray(fov[rows], bool),
+            )  # fmt: skip
+        counts = {name.upper(): value for name, value in total.as_dict().items()}
     text = {"Title": title or "overlay", "Description": _legend(counts), "Software": "segbench"}
     path = write_png(path, (height, width), strips(), text)
     if factor > 1:
